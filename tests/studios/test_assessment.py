@@ -1,5 +1,8 @@
 import random
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +18,7 @@ from studios.assessment import (
 )
 from studios.rubrics import load_rubric
 
+PROJECT_ROOT = Path(__file__).parents[2]
 RUBRIC = load_rubric("master_studio")
 REWARD = 50_000
 REWARD_CAP = 50_000  # 温人社发〔2018〕242号 第15条: 优秀大师工作室 最高5万元
@@ -309,3 +313,12 @@ def test_grading_properties_hold_for_any_scores(score_list, pass_score):
         assert resolve_tie(outcome, chosen).excellent_count() == outcome.excellent_cap
     elif len(excellent) < outcome.excellent_cap:
         assert all(r.grade is Grade.UNQUALIFIED for r in others)
+
+
+def test_the_rules_import_neither_flask_nor_a_database_layer():
+    code = (
+        "import sys, studios.assessment, studios.terms, studios.rubrics; "
+        "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert done.stdout.strip() == "[]"
