@@ -1,0 +1,140 @@
+"""Deny-by-default access control, declared once per view.
+
+Every view carries an ``AccessRule`` set by ``@public`` or ``@allow(...)``. A before-request hook
+refuses any endpoint that has none, so a new route without a declared rule is closed, not open.
+Ownership rules (an organiser owns the competitions they created, a lead owns their studio) are
+plain callables ``(user, view_args) -> bool``; a failed ownership check answers 404 so that the
+existence of other people's records does not leak.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from bureau.accounts.models import ApiToken, Role, User
+from bureau.audit.recorder import Actor, set_actor
+from bureau.db import db
+from bureau.text import N_
+
+ALL_ROLES = tuple(role.value for role in Role)
+OwnershipCheck = Callable[[User, dict], bool]
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    public: bool = False
+    roles: frozenset[str] = field(default_factory=frozenset)
+    owns: OwnershipCheck | None = None
+
+    def describe(self) -> str:
+        if self.public:
+            return "public"
+        text = "+".join(sorted(self.roles))
+        return f"{text} (owner)" if self.owns else text
+
+
+def public(view):
+    """Open to everybody, logged in or not."""
+    view.access_rule = AccessRule(public=True)
+    return view
+
+
+def allow(*roles: str, owns: OwnershipCheck | None = None):
+    """Open to logged-in users of ``roles``; bureau staff pass ownership checks, others must own."""
+    unknown = set(roles) - set(ALL_ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles: {unknown or 'none given'}")
+
+    def decorate(view):
+        view.access_rule = AccessRule(roles=frozenset(roles), owns=owns)
+        return view
+
+    return decorate
+
+
+def access_rule_for(endpoint: str) -> AccessRule | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def is_api_request() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_from_bearer_token() -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    found = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
+    )
+    if found is None or not found.user.active:
+        return None
+    return found.user
+
+
+def authenticated_user() -> User | None:
+    """The user behind this request: bearer token for the API (never the cookie), session for pages.
+
+    The API ignores session cookies on purpose: it is exempt from CSRF, so it must not act on a
+    browser's ambient credentials.
+    """
+    if "user" in g:
+        return g.user
+    if is_api_request():
+        user = _user_from_bearer_token()
+    else:
+        user = current_user if current_user.is_authenticated else None
+        if user is not None:
+            user = user._get_current_object()
+    g.user = user
+    return user
+
+
+def _session_idle_expired() -> bool:
+    if is_api_request() or not current_user.is_authenticated:
+        return False
+    now = int(time.time())
+    last_seen = session.get("seen", now)
+    session["seen"] = now
+    return now - last_seen > current_app.config["SESSION_IDLE_SECONDS"]
+
+
+def enforce_access():
+    """Before every request: find the view's rule, refuse by default, authenticate, authorise."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None  # routing 404/405, or a vendored asset
+    rule = access_rule_for(request.endpoint)
+    if _session_idle_expired():
+        logout_user()
+        session.clear()
+        g.pop("user", None)
+        if rule is None or not rule.public:
+            flash(N_("长时间未操作，请重新登录。"), "warning")
+            return redirect(url_for("accounts.login", next=request.full_path))
+    user = authenticated_user()
+    set_actor(Actor(user.id, user.username, request.remote_addr) if user else Actor(None, "anonymous", request.remote_addr))
+    if rule is None:
+        current_app.logger.warning("endpoint %s has no access rule: refused", request.endpoint)
+        abort(403)
+    if rule.public:
+        return None
+    if user is None:
+        if is_api_request():
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path))
+    if user.role not in rule.roles:
+        abort(403)
+    if rule.owns is not None and not user.is_admin and not rule.owns(user, dict(request.view_args or {})):
+        abort(404)
+    return None

@@ -1,0 +1,1 @@
+"""Accounts: users with roles, passwords, API tokens, login limits."""

@@ -1,0 +1,165 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bureau import config as bureau_config
+from bureau.db import db
+from bureau.extensions import babel, csrf, login_manager, migrate
+
+# Blueprints of every area; each module exposes ``blueprint`` (and may add API routes on import).
+BLUEPRINT_MODULES = [
+    "bureau.web",
+    "bureau.accounts.views",
+    "bureau.audit.views",
+    "bureau.api.views",
+]
+OPTIONAL_BLUEPRINT_MODULES: list[str] = []
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS, not only by config."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    project_root = bureau_config.PROJECT_ROOT
+    app = Flask(
+        "bureau",
+        instance_path=str(project_root / "instance"),
+        template_folder=str(project_root / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.update(bureau_config.DEFAULTS)
+    app.config.update(bureau_config.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+    app.session_interface = HttpsAwareSessionInterface()
+    # First of all before-request hooks: ``g`` lives on the app context, which outlives a request
+    # when one was already pushed (CLI, tests); per-request caches (login, CSRF) must not leak.
+    app.before_request(_start_with_fresh_globals)
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    from bureau import cli, error_pages
+
+    error_pages.register(app)
+    cli.register(app)
+    return app
+
+
+def _start_with_fresh_globals() -> None:
+    g.__dict__.clear()
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in languages:
+        return chosen
+    user = g.get("user")
+    if user is not None and user.locale in languages:
+        return user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(bureau_config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    app.jinja_env.globals["get_locale"] = get_locale
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    from bureau.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, epoch = session_id.partition(":")
+        if not user_id.isdigit() or not epoch.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return user
+
+    # Model modules must be imported so that Alembic and the audit recorder see every table.
+    import bureau.audit.recorder  # noqa: F401
+    import bureau.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from bureau.api import api
+
+    for module_name in BLUEPRINT_MODULES + OPTIONAL_BLUEPRINT_MODULES:
+        module = importlib.import_module(module_name)
+        if hasattr(module, "blueprint"):
+            app.register_blueprint(module.blueprint)
+    # The API authenticates by bearer token only (never by cookie), so CSRF does not apply to it.
+    csrf.exempt(api)
+    app.register_blueprint(api)
+
+
+SECURITY_HEADERS = {
+    # No inline script anywhere: every script is a vendored file under /static.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from bureau.access import enforce_access, is_api_request
+
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        """The one place a web request commits: after a successful state-changing request.
+
+        A refused or failed request rolls back, so nothing is half-saved. A commit that finds a
+        stale version answers 409 instead of overwriting.
+        """
+        if request.method not in STATE_CHANGING or response.status_code >= 400:
+            db.session.rollback()
+            return _with_headers(response)
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            from bureau.error_pages import conflict_response
+
+            return _with_headers(conflict_response(_("保存失败：数据已被他人修改，请刷新后重试。")))
+        return _with_headers(response)
+
+    def _with_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if current_user and getattr(current_user, "is_authenticated", False) or is_api_request():
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

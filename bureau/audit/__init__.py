@@ -1,0 +1,1 @@
+"""Append-only audit log: who, when, what, before and after, for every state change."""

@@ -1,0 +1,144 @@
+"""Records every insert, update and delete of audited models, from the ORM's flush.
+
+Recording at the flush (rather than in each operation) means no state change can forget its
+audit entry. Operations may add *why* with ``explain(...)``.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from bureau.audit.models import AuditEntry
+from bureau.db import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    name: str
+    remote_addr: str | None = None
+
+
+SYSTEM = Actor(None, "system")
+_current_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=SYSTEM)
+
+
+def set_actor(actor: Actor) -> contextvars.Token:
+    return _current_actor.set(actor)
+
+
+def current_actor() -> Actor:
+    return _current_actor.get()
+
+
+def explain(session: Session, summary: str) -> None:
+    """Attach a reason to the audit entries of the next flush (e.g. why results were reopened)."""
+    session.info["audit_summary"] = summary
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (str, int, float, bool, type(None), list, dict)):
+        return value
+    return str(value)
+
+
+def _is_audited(obj) -> bool:
+    return getattr(type(obj), "__audit__", True)
+
+
+def _column_attrs(obj):
+    mapper = inspect(obj).mapper
+    redacted = set(getattr(type(obj), "AUDIT_REDACT", ()))
+    for attr in mapper.column_attrs:
+        yield attr.key, attr.key in redacted
+
+
+def _values(obj) -> dict:
+    return {key: ("***" if redacted else _plain(getattr(obj, key))) for key, redacted in _column_attrs(obj)}
+
+
+def _changes(obj) -> tuple[dict, dict]:
+    """Before and after values of the columns that changed in this flush."""
+    state = inspect(obj)
+    before, after = {}, {}
+    for key, redacted in _column_attrs(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[key] = "***" if redacted else _plain(old)
+        after[key] = "***" if redacted else _plain(new)
+    return before, after
+
+
+def _primary_key(obj) -> str | None:
+    # Read from the columns: a just-inserted object has no identity key until after the flush.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    if all(part is None for part in key):
+        return None
+    return ",".join(str(part) for part in key)
+
+
+def _entry(obj, action: str, before, after, summary: str, actor: Actor) -> dict:
+    return {
+        "at": utcnow(),
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "action": action,
+        "object_type": type(obj).__tablename__,
+        "object_id": _primary_key(obj),
+        "summary": summary,
+        "before": before,
+        "after": after,
+        "remote_addr": actor.remote_addr,
+    }
+
+
+@event.listens_for(Session, "before_flush")
+def _capture_changes(session: Session, flush_context, instances) -> None:
+    # Before and after values must be read before the flush resets attribute history; deleted
+    # objects must be read while their values are still loaded.
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if before or after:
+                pending.append(("update", obj, before, after))
+    for obj in session.deleted:
+        if _is_audited(obj):
+            pending.append(("delete", obj, _values(obj), None))
+    for obj in session.new:
+        if _is_audited(obj):
+            pending.append(("create", obj, None, None))
+
+
+@event.listens_for(Session, "after_flush")
+def _write_entries(session: Session, flush_context) -> None:
+    pending = session.info.pop("audit_pending", [])
+    if not pending:
+        return
+    actor = current_actor()
+    summary = session.info.pop("audit_summary", "")
+    rows = []
+    for action, obj, before, after in pending:
+        if action == "create":
+            # Ids and server defaults exist only now, after the INSERT.
+            after = _values(obj)
+        rows.append(_entry(obj, action, before, after, summary, actor))
+    # Inserting through the connection, not session.add: the session is mid-flush.
+    session.connection().execute(AuditEntry.__table__.insert(), rows)

@@ -1,0 +1,85 @@
+"""Command line: ``flask --app wsgi users create|token|revoke-tokens`` and ``flask --app wsgi demo``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from bureau.accounts import operations
+from bureau.accounts.models import ApiToken, Role, User
+from bureau.audit.recorder import Actor, set_actor
+from bureau.db import db, transaction, utcnow
+from bureau.errors import Invalid
+
+users = click.Group("users", help="Manage user accounts and API tokens.")
+
+
+def _find_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    return user
+
+
+def _as_cli_actor() -> None:
+    set_actor(Actor(None, "cli"))
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", required=True)
+@click.option("--name", "display_name", default="", help="Display name (姓名).")
+def create_user(username: str, role: str, password: str, display_name: str) -> None:
+    """Create USERNAME with ROLE and PASSWORD."""
+    _as_cli_actor()
+    try:
+        with transaction():
+            user = operations.create_user(username, role, password, display_name=display_name)
+    except Invalid as error:
+        raise click.ClickException("; ".join(f"{p.field}: {p.message}" for p in error.problems)) from None
+    click.echo(f"created user {user.username} ({user.role})")
+
+
+@users.command("token")
+@click.argument("username")
+def create_token(username: str) -> None:
+    """Print a new API token for USERNAME (its last line is the token)."""
+    _as_cli_actor()
+    with transaction():
+        token = operations.issue_token(_find_user(username))
+    click.echo(f"API token for {username} (shown once; only its hash is stored):")
+    click.echo(token)
+
+
+@users.command("revoke-tokens")
+@click.argument("username")
+def revoke_tokens(username: str) -> None:
+    """Revoke every API token of USERNAME."""
+    _as_cli_actor()
+    with transaction():
+        user = _find_user(username)
+        tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+        for token in tokens:
+            token.revoked_at = utcnow()
+    click.echo(f"revoked {len(tokens)} token(s) of {username}")
+
+
+@click.command("demo")
+def load_demo() -> None:
+    """Load the demo data set (idempotent: a second run adds nothing)."""
+    from bureau.demo import load
+
+    _as_cli_actor()
+    with transaction():
+        lines = load()
+    for line in lines:
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(load_demo)
+    from bureau.i18n import translations
+
+    app.cli.add_command(translations)

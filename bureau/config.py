@@ -1,0 +1,68 @@
+"""Configuration read from the environment, with safe defaults for the embedded (SQLite) set-up."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
+
+    A key regenerated at every start would log everybody out on each restart.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'bureau.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we install; SQLAlchemy's bare postgresql:// means psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BUREAU_NAME": os.environ.get("BUREAU_NAME", "温州市人力资源和社会保障局"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Behind a reverse proxy that terminates HTTPS, trust one X-Forwarded-* hop.
+        "TRUST_PROXY": _bool("TRUST_PROXY", False),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "bureau_session",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a working day; idle sessions end sooner (below)
+    "SESSION_IDLE_SECONDS": 30 * 60,
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long form must not expire mid-entry
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh", "en"],
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "PAGE_SIZE": 50,
+}

@@ -1,0 +1,3 @@
+"""Every model module of the application, imported in one place for Alembic and the audit log."""
+from bureau.accounts.models import ApiToken, LoginFailure, User  # noqa: F401
+from bureau.audit.models import AuditEntry  # noqa: F401

@@ -1,0 +1,93 @@
+"""Home page, language switch and the pieces every page shares (navigation by role)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+
+from bureau.access import allow, authenticated_user, public
+from bureau.accounts.models import Role
+
+blueprint = Blueprint("main", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+
+
+# Areas append their entries here when they are imported (see bureau.app.BLUEPRINT_MODULES).
+NAVIGATION: list[NavItem] = [
+    NavItem(_l("首页"), "main.home", tuple(r.value for r in Role)),
+    NavItem(_l("用户管理"), "accounts.user_list", (Role.admin.value,)),
+    NavItem(_l("审计日志"), "audit.entries", (Role.admin.value,)),
+    NavItem(_l("API 令牌"), "accounts.tokens", tuple(r.value for r in Role)),
+]
+
+
+def add_navigation(label, endpoint: str, *roles: str) -> None:
+    """Add a menu entry before the account entries (user management, audit log, tokens)."""
+    NAVIGATION.insert(len(NAVIGATION) - 3, NavItem(label, endpoint, roles))
+
+
+@blueprint.app_context_processor
+def navigation_context():
+    user = g.get("user")
+    items = [item for item in NAVIGATION if user is not None and user.role in item.roles]
+    return {"navigation": items, "current_user_obj": user}
+
+
+@blueprint.route("/")
+@public
+def index():
+    if authenticated_user() is None:
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("main.home"))
+
+
+@blueprint.route("/home")
+@allow(Role.admin.value, Role.organiser.value, Role.studio_lead.value)
+def home():
+    return render_template("home.html")
+
+
+@blueprint.route("/language/<lang>", methods=["POST"])
+@public
+def set_language(lang: str):
+    if lang in ("zh", "en"):
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("main.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@blueprint.app_template_global()
+def page_url(page_number: int) -> str:
+    """The current page's address with ``page`` replaced, keeping every filter."""
+    args = request.args.to_dict()
+    args["page"] = page_number
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+@blueprint.app_template_global()
+def role_label(role: str) -> str:
+    from bureau.accounts.forms import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))
+
+
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+@blueprint.app_template_filter()
+def datetime_local(value: datetime | None) -> str:
+    """Stored times are UTC; people read Beijing time."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
