@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bureau.text import N_
-from competition.validation import Issue, ResultInput, validate_results
+from competition.validation import Issue, ResultInput, fill_message, validate_results
 
 # --- header aliases: API field name -> headers accepted in files ------------------------------
 # Matched after normalising the header cell: NFKC (full-width to half-width), whitespace removed
@@ -95,7 +95,8 @@ class FileProblem:
 
     @property
     def message(self) -> str:
-        return self.message_template % self.params if self.params else self.message_template
+        """The untranslated message with its parameters filled in."""
+        return fill_message(self.message_template, self.params)
 
 
 @dataclass

@@ -87,7 +87,12 @@ class Issue:
     @property
     def message(self) -> str:
         """The untranslated message with its parameters filled in."""
-        return self.message_template % self.params if self.params else self.message_template
+        return fill_message(self.message_template, self.params)
+
+
+def fill_message(message_template: str, params: Mapping[str, object]) -> str:
+    """``message_template % params``; a template without parameters is returned as it is."""
+    return message_template % params if params else message_template
 
 
 @dataclass(frozen=True)
@@ -261,7 +266,8 @@ class _Checker:
             first = first_member_of.setdefault((result.group, result.team), result)
             if first is result:
                 continue
-            if result.rank != first.rank:
+            # A missing rank is already reported by the all-or-none rule.
+            if None not in (result.rank, first.rank) and result.rank != first.rank:
                 self.report(result.row, "rank", N_("同一团队成员的名次应相同（第%(first_row)d行为第%(first_rank)d名）"),
                             first_row=first.row, first_rank=first.rank)
             if result.medal != first.medal:

@@ -188,6 +188,16 @@ def test_team_members_share_rank_and_medal():
     ])
     assert [(issue.row, issue.field) for issue in issues] == [(2, "rank"), (2, "medal"), (4, "medal")]
     assert issues[0].params == {"first_row": 1, "first_rank": 1}
+    assert [issue.message for issue in issues] == [
+        "同一团队成员的名次应相同（第1行为第1名）",
+        "同一团队成员的奖牌应相同（以第1行为准）",
+        "同一团队成员的奖牌应相同（以第3行为准）",
+    ]
+
+
+def test_a_team_member_without_rank_is_reported_once():
+    issue = only_issue([row(1, team="一队", rank=1), row(2, team="一队")])
+    assert (issue.row, issue.field) == (2, "rank") and "全部填写" in issue.message
 
 
 def test_same_team_name_in_different_groups_are_different_teams():
