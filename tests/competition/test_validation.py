@@ -190,7 +190,7 @@ def test_team_members_share_rank_and_medal():
     assert issues[0].params == {"first_row": 1, "first_rank": 1}
     assert [issue.message for issue in issues] == [
         "同一团队成员的名次应相同（第1行为第1名）",
-        "同一团队成员的奖牌应相同（以第1行为准）",
+        "金牌应对应第1名",
         "同一团队成员的奖牌应相同（以第3行为准）",
     ]
 
