@@ -51,6 +51,8 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Readers do not block the writer: two gunicorn workers share the file.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

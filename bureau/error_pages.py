@@ -10,23 +10,24 @@ from werkzeug.exceptions import HTTPException
 from bureau.access import is_api_request
 from bureau.api import ApiError, error_body
 from bureau.errors import Conflict, Invalid
+from bureau.text import N_
 
 MESSAGES = {
-    400: ("bad_request", "请求格式错误。"),
-    401: ("unauthorized", "需要登录或提供有效的 API 令牌。"),
-    403: ("forbidden", "您没有权限访问此页面或执行此操作。"),
-    404: ("not_found", "您要找的内容不存在，或您无权查看。"),
-    405: ("method_not_allowed", "不支持此请求方法。"),
-    409: ("conflict", "数据已被他人修改或当前状态不允许此操作。"),
-    413: ("too_large", "上传的内容超过大小限制。"),
-    422: ("invalid", "提交的数据未通过校验。"),
-    429: ("too_many_requests", "请求过于频繁，请稍后再试。"),
-    500: ("server_error", "服务器内部错误，我们已记录此问题。"),
+    400: ("bad_request", N_("请求格式错误。")),
+    401: ("unauthorized", N_("需要登录或提供有效的 API 令牌。")),
+    403: ("forbidden", N_("您没有权限访问此页面或执行此操作。")),
+    404: ("not_found", N_("您要找的内容不存在，或您无权查看。")),
+    405: ("method_not_allowed", N_("不支持此请求方法。")),
+    409: ("conflict", N_("数据已被他人修改或当前状态不允许此操作。")),
+    413: ("too_large", N_("上传的内容超过大小限制。")),
+    422: ("invalid", N_("提交的数据未通过校验。")),
+    429: ("too_many_requests", N_("请求过于频繁，请稍后再试。")),
+    500: ("server_error", N_("服务器内部错误，我们已记录此问题。")),
 }
 
 
 def _message(status: int) -> tuple[str, str]:
-    code, text = MESSAGES.get(status, ("error", "请求未能完成。"))
+    code, text = MESSAGES.get(status, ("error", N_("请求未能完成。")))
     return code, _(text)
 
 

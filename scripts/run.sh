@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Start the application on SQLite with the demo data set, and its scheduler beside it.
+#   HOST=0.0.0.0 PORT=8000 bash scripts/run.sh   to serve another address or port.
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+ensure_debs "${RUNTIME_DEBS[@]}"
+ensure_venv ""
+compile_translations
+
+export FLASK_APP=wsgi
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-5000}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST:$PORT}"
+
+"$VENV/bin/flask" db upgrade
+"$VENV/bin/flask" demo
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+if "$VENV/bin/flask" scheduler --help >/dev/null 2>&1; then
+  "$VENV/bin/flask" scheduler run &
+  pids+=($!)
+fi
+echo
+echo "职业技能竞赛与技能大师工作室管理系统 is running at http://$HOST:$PORT/  (Ctrl-C stops it)"
+echo
+"$VENV/bin/gunicorn" --bind "$HOST:$PORT" --workers 2 --access-logfile - wsgi:app &
+pids+=($!)
+wait "${pids[@]}"
