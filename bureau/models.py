@@ -1,3 +1,4 @@
 """Every model module of the application, imported in one place for Alembic and the audit log."""
 from bureau.accounts.models import ApiToken, LoginFailure, User  # noqa: F401
 from bureau.audit.models import AuditEntry  # noqa: F401
+from competition.models import Award, Competition, Objection, PublicNotice, Result, ResultUpload  # noqa: F401

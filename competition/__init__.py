@@ -1,0 +1,1 @@
+"""Competitions: registry, results, ranking, upload, awards, public notice."""

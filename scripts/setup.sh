@@ -46,5 +46,5 @@ ensure_venv() {
 }
 
 compile_translations() {
-  "$VENV/bin/python" -m babel.messages.frontend compile -q -d bureau/translations
+  "$VENV/bin/python" -m babel.messages.frontend compile -d bureau/translations 2>&1 | grep -v "^compiling" || true
 }
