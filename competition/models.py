@@ -45,6 +45,9 @@ class Competition(Versioned, db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finalized_at: Mapped[datetime | None]
+    # Touched by every change of results, so the competition's version moves and a form or upload
+    # prepared against the older results is refused.
+    results_changed_at: Mapped[datetime | None]
 
     owner: Mapped[User] = relationship()
     results: Mapped[list[Result]] = relationship(back_populates="competition", cascade="all, delete-orphan",

@@ -38,6 +38,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('finalized_at', sa.DateTime(), nullable=True),
+    sa.Column('results_changed_at', sa.DateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_competition_owner_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competition'))
