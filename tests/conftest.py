@@ -35,6 +35,7 @@ ROLE_USERS = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects: the marker must exist by then
 def pytest_collection_modifyitems(config, items):
     # Tests that touch the database carry the marker, so the PostgreSQL pass runs only those.
     for item in items:
