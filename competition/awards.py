@@ -37,6 +37,7 @@ from bureau.policies.model import (
     Tier,
     TitleRule,
     skill_level_index,
+    yuan,
 )
 from bureau.text import N_
 
@@ -461,8 +462,9 @@ def _automatic_titles(context: _Context, results: Sequence[ResultFacts], ledger:
              if rule.conferral == "automatic" and context.tier in rule.tiers]
     for rule in rules:
         if not rule.applies_to(context.tier, context.category):
-            ledger.miss(results, N_("{title}仅授予{scope}竞赛获奖选手").format(
-                title=rule.title, scope=_scope_label(rule)))
+            # Told only to those whose place would have earned it in the right category.
+            ledger.miss([result for result in results if rule.places.covers(result.rank)],
+                        N_("{title}仅授予{scope}竞赛获奖选手").format(title=rule.title, scope=_scope_label(rule)))
             continue
         for result in results:
             reasons = []
@@ -541,7 +543,7 @@ def _price(context: _Context, table: CashTable, result: ResultFacts) -> tuple[in
         if prize is None:
             return N_("未获奖牌或优胜奖：{label}按奖牌计发").format(label=table.label)
         return prize.amount, N_("{label}：{medal}，{amount}").format(
-            label=table.label, medal=MEDAL_LABELS[prize.medal], amount=_yuan(prize.amount))
+            label=table.label, medal=MEDAL_LABELS[prize.medal], amount=yuan(prize.amount))
     from_competition = table.basis == "competition_prizes"
     bands = context.competition.prizes if from_competition else table.bands
     if from_competition and not bands:
@@ -556,7 +558,7 @@ def _price(context: _Context, table: CashTable, result: ResultFacts) -> tuple[in
     source = N_("按竞赛文件") if from_competition else ""
     places = "" if band.from_rank == band.to_rank else N_("（{places}档）").format(places=_places_label(band))
     return band.amount, N_("{label}：第{rank}名{places}，{source}{amount}").format(
-        label=table.label, rank=result.rank, places=places, source=source, amount=_yuan(band.amount))
+        label=table.label, rank=result.rank, places=places, source=source, amount=yuan(band.amount))
 
 
 def _base_subsidies(context: _Context, results: Sequence[ResultFacts], ledger: _Ledger) -> bool:
@@ -585,7 +587,7 @@ def _base_subsidies(context: _Context, results: Sequence[ResultFacts], ledger: _
             base_id=lead.base_id, kind="cash", amount=rule.amount, table_amount=rule.amount, payee="base",
             clause=rule.clause.citation, rule_key=f"base_subsidies.{rule.key}",
             rule=N_("{label}：基地选手获第{place}名，补助基地{amount}").format(
-                label=rule.label, place=place, amount=_yuan(rule.amount))))
+                label=rule.label, place=place, amount=yuan(rule.amount))))
     return True
 
 
@@ -597,16 +599,16 @@ def _hosting_subsidy(context: _Context, ledger: _Ledger) -> None:
     if rule is None:
         return
     if rule.amount_min is None:
-        limit = N_("不超过{most}").format(most=_yuan(rule.amount_max))
+        limit = N_("不超过{most}").format(most=yuan(rule.amount_max))
     else:
-        limit = N_("{least}至{most}").format(least=_yuan(rule.amount_min), most=_yuan(rule.amount_max))
+        limit = N_("{least}至{most}").format(least=yuan(rule.amount_min), most=yuan(rule.amount_max))
     ledger.awards.append(context.award(
         result_id=None, name=context.competition.organiser_name or N_("承办单位（未登记）"), id_number=None,
         kind="cash", amount=rule.amount_max, table_amount=rule.amount_max,
         amount_min=rule.amount_min, amount_max=rule.amount_max, payee="organiser", needs_review=True,
         clause=rule.clause.citation, rule_key=f"hosting_subsidies.{rule.key}",
         rule=N_("{label}：{limit}，按上限预列{amount}，待经办人员核定").format(
-            label=rule.label, limit=limit, amount=_yuan(rule.amount_max))))
+            label=rule.label, limit=limit, amount=yuan(rule.amount_max))))
 
 
 # --- overlap rules (就高) ---------------------------------------------------------------------------
@@ -660,7 +662,7 @@ def _overlap_decision(award: Award, priors: list[PriorAward], rules: OverlapRule
     def described(prior: PriorAward) -> dict[str, str]:
         series = rules.series.get(prior.series)
         return dict(date=prior.awarded_on.isoformat(), series=series.label if series else prior.series,
-                    prior=_yuan(prior.amount), amount=_yuan(amount))
+                    prior=yuan(prior.amount), amount=yuan(amount))
 
     same_series = [prior for prior in priors if prior.series == award.series]
     other_recent = [prior for prior in priors if prior.series != award.series and within_window(prior)]
@@ -688,7 +690,7 @@ def _overlap_decision(award: Award, priors: list[PriorAward], rules: OverlapRule
         return award
     payable = amount - lower.amount
     return dataclasses.replace(award, amount=payable, note=N_("就高补差：已于{date}获{series}{prior}，本次{amount}只发差额{payable}")
-                               .format(payable=_yuan(payable), **described(lower)))
+                               .format(payable=yuan(payable), **described(lower)))
 
 
 def _withheld(award: Award, reason: str) -> Award:
@@ -771,13 +773,6 @@ def compare_costs(
 
 
 # --- wording -------------------------------------------------------------------------------------------
-
-
-def _yuan(amount: int) -> str:
-    """Amounts as the documents write them: 50万元, 1.5万元, 2500元."""
-    if amount >= 10000:
-        return N_("{wan}万元").format(wan=f"{amount / 10000:g}")
-    return N_("{amount}元").format(amount=amount)
 
 
 def _places_label(places: RankRange) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from bureau.text import N_
+
 Tier = Literal["world", "national", "provincial", "city", "county"]
 Medal = Literal["gold", "silver", "bronze", "excellence"]
 StudioKind = Literal["master_studio", "training_base", "technician_station", "competition_base"]
@@ -32,6 +34,13 @@ def skill_level_index(level: str) -> int:
         return SKILL_LEVELS.index(level)
     except ValueError:
         raise ValueError(f"unknown skill level {level!r}; expected one of {', '.join(SKILL_LEVELS)}") from None
+
+
+def yuan(amount: int) -> str:
+    """An amount as the documents write it: 50万元, 1.5万元, 2500元."""
+    if amount >= 10000:
+        return N_("{wan}万元").format(wan=f"{amount / 10000:g}")
+    return N_("{amount}元").format(amount=amount)
 
 
 @dataclass(frozen=True)
