@@ -55,6 +55,7 @@ __all__ = [
     "apply_overlap_rules",
     "convert_competition",
     "explain_no_award",
+    "explain_results",
     "confer_selected_title",
     "cost_totals",
     "compare_costs",
@@ -287,7 +288,15 @@ def explain_no_award(
     results = list(all_results)
     if not any(other.result_id == result.result_id for other in results):
         results.append(result)
-    return _evaluate(competition, results, policy).misses.get(result.result_id, [])
+    return explain_results(competition, results, policy).get(result.result_id, [])
+
+
+def explain_results(
+    competition: CompetitionFacts, results: Sequence[ResultFacts], policy: PolicyDocument
+) -> dict[int, list[str]]:
+    """``explain_no_award`` for a whole competition in one pass: result id → reasons (only
+    results with reasons appear)."""
+    return dict(_evaluate(competition, results, policy).misses)
 
 
 def confer_selected_title(

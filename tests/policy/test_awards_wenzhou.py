@@ -15,6 +15,7 @@ from competition.awards import (
     awards_for,
     convert_competition,
     explain_no_award,
+    explain_results,
 )
 from tests.policy.facts import competition, of_kind, personal_cash, policy, result
 
@@ -271,3 +272,9 @@ def test_prior_award_from_award_keeps_the_table_amount():
     history = [prior("competition_prize", 15000, date(2019, 6, 1))]
     [award] = apply_overlap_rules(national_award(1, date(2024, 6, 1)), history, {WENZHOU: policy(WENZHOU)})
     assert PriorAward.from_award(award).amount == 50000
+
+
+def test_explain_results_covers_a_whole_competition_in_one_pass():
+    comp = competition(WENZHOU, "national", 1)
+    reasons = explain_results(comp, [result(i, i) for i in range(1, 11)], policy(WENZHOU))
+    assert reasons == {9: ["第9名：国家级一类竞赛奖励限前8名"], 10: ["第10名：国家级一类竞赛奖励限前8名"]}
