@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = [
     "bureau.accounts.views",
     "bureau.audit.views",
     "bureau.api.views",
+    "competition.api",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 

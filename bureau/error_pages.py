@@ -64,7 +64,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError):
-        return jsonify(error_body(error.code, error.message, error.details)), error.status
+        return jsonify(error_body(error.code, _(error.message), error.details)), error.status
 
     @app.errorhandler(Invalid)
     def invalid(error: Invalid):

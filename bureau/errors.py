@@ -12,6 +12,7 @@ class Problem:
     message_template: str
     params: dict = field(default_factory=dict)
     row: int | None = None
+    column: str | None = None  # the header as written in an uploaded file
 
     @property
     def message(self) -> str:
