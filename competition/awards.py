@@ -584,7 +584,7 @@ def _base_subsidies(context: _Context, results: Sequence[ResultFacts], ledger: _
         if lead.base_id is None:
             ledger.miss(unit, N_("非集训基地选手：{label}按基地培养的选手计发").format(label=rule.label))
             continue
-        place = RANK_FOR_MEDAL.get(lead.medal, lead.rank) if context.tier == "world" else lead.rank
+        place = RANK_FOR_MEDAL.get(lead.medal) if context.tier == "world" and lead.medal else lead.rank
         if not rule.places.covers(place):
             ledger.miss(unit, _place_miss(place, N_("{label}限{places}").format(
                 label=rule.label, places=_places_label(rule.places))))

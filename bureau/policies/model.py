@@ -58,6 +58,16 @@ class Clause:
         return "，".join(part for part in (self.document, self.section, self.item) if part)
 
 
+class TierScoped:
+    """Mixin for rules that apply to competitions of some tiers and, optionally, categories."""
+
+    tiers: tuple[str, ...]
+    categories: tuple[int, ...]  # empty: any category
+
+    def applies_to(self, tier: str, category: int | None) -> bool:
+        return tier in self.tiers and (not self.categories or category in self.categories)
+
+
 @dataclass(frozen=True)
 class RankRange:
     """Places ``from_rank`` to ``to_rank`` inclusive."""
@@ -83,7 +93,7 @@ class MedalPrize:
 
 
 @dataclass(frozen=True)
-class CashTable:
+class CashTable(TierScoped):
     """Personal cash for places in competitions of some tiers and categories.
 
     ``basis`` says where the amount comes from: ``ranks`` (``bands``), ``medals`` (``medals``),
@@ -93,7 +103,7 @@ class CashTable:
     key: str
     label: str
     tiers: tuple[str, ...]
-    categories: tuple[int, ...]  # empty: any category
+    categories: tuple[int, ...]
     basis: Literal["ranks", "medals", "competition_prizes"]
     bands: tuple[PrizeBand, ...]
     medals: tuple[MedalPrize, ...]
@@ -101,16 +111,13 @@ class CashTable:
     clause: Clause
     reading: str
 
-    def applies_to(self, tier: str, category: int | None) -> bool:
-        return tier in self.tiers and (not self.categories or category in self.categories)
-
     @property
     def last_rank(self) -> int:
         return max((band.to_rank for band in self.bands), default=0)
 
 
 @dataclass(frozen=True)
-class TitleRule:
+class TitleRule(TierScoped):
     """A title (称号). ``automatic`` titles follow from a place; ``selection`` titles are chosen
     by the bureau (the document sets no competition rule) and may carry a cash amount."""
 
@@ -128,12 +135,9 @@ class TitleRule:
     clause: Clause
     reading: str
 
-    def applies_to(self, tier: str, category: int | None) -> bool:
-        return tier in self.tiers and (not self.categories or category in self.categories)
-
 
 @dataclass(frozen=True)
-class SkillLevelRule:
+class SkillLevelRule(TierScoped):
     """Recognition at ``level`` for passing contestants; ``promotion_cap`` is the highest level
     the competition's own promotions table may lift a contestant to (None: no promotion)."""
 
@@ -145,9 +149,6 @@ class SkillLevelRule:
     promotion_cap: str | None
     clause: Clause
     reading: str
-
-    def applies_to(self, tier: str, category: int | None) -> bool:
-        return tier in self.tiers and (not self.categories or category in self.categories)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class BaseSubsidy:
 
 
 @dataclass(frozen=True)
-class HostingSubsidy:
+class HostingSubsidy(TierScoped):
     """Money to the organiser (承办单位) of a competition: a range or an upper limit."""
 
     key: str
@@ -175,9 +176,6 @@ class HostingSubsidy:
     amount_max: int
     clause: Clause
     reading: str
-
-    def applies_to(self, tier: str, category: int | None) -> bool:
-        return tier in self.tiers and (not self.categories or category in self.categories)
 
 
 @dataclass(frozen=True)

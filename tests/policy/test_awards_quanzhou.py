@@ -25,6 +25,7 @@ def base_awards(tier, category, results):
     ("world", None, {"medal": "bronze"}, 200000),
     ("world", None, {"rank": 3}, 200000),
     ("world", None, {"medal": "excellence"}, None),
+    ("world", None, {"medal": "excellence", "rank": 2}, None),
     ("national", 1, {"rank": 1}, 100000),
     ("national", 2, {"rank": 3}, 100000),
     ("national", 1, {"rank": 4}, None),
