@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = [
     "bureau.audit.views",
     "bureau.api.views",
     "competition.api",
+    "competition.views",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 
