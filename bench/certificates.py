@@ -8,6 +8,7 @@ Wall-clock and CPU times are both printed because the machine is shared.
 """
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -73,6 +74,8 @@ def main() -> None:
 
     items = [make_certificate(KINDS[index % len(KINDS)]) for index in range(arguments.batch)]
     batch_ours = timed(lambda: render_certificates_pdf(items))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+    print(f"peak memory after our {arguments.batch}-page document: {peak_mb:.0f} MB")
     batch_bare = timed(lambda: bare_pdf(items))
     report(f"{arguments.batch} in one document", batch_ours, batch_bare, arguments.batch)
 

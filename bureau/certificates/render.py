@@ -28,8 +28,6 @@ from bureau.certificates.serials import KIND_CODES
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
 STYLESHEET = TEMPLATES_DIR / "certificate.css"
 
-_REQUIRED_TEXT = ("serial", "holder_name", "title_line", "issuer", "verify_url")
-
 # Names longer than this get a smaller face so that they stay on one line.
 LONG_HOLDER_NAME = 16
 
@@ -96,31 +94,39 @@ class DataURIOnlyFetcher(URLFetcher):
 
 
 def certificate_context(data: CertificateData) -> dict[str, object]:
-    """The values one certificate's template sees: strings, and lists and pairs of strings."""
-    if data.kind not in KIND_CODES:
-        raise ValueError(f"unknown certificate kind {data.kind!r}")
-    for field in _REQUIRED_TEXT:
-        if not str(getattr(data, field)).strip():
-            raise ValueError(f"{field} must not be empty")
-    if _looks_like_full_id_number(data.id_number_masked):
-        raise ValueError("id_number_masked must be masked before it is printed")
+    """The values one certificate's template sees: strings, and lists and pairs of strings.
+
+    Every text goes through ``str()``, which also turns ``Markup`` into a plain string, so
+    autoescaping applies to all of it.
+    """
+    _check_printable(data)
     return {
         "template": f"{data.kind}.html",
-        "kind": data.kind,
-        "serial": data.serial,
-        "holder_name": data.holder_name,
+        "kind": str(data.kind),
+        "serial": str(data.serial),
+        "holder_name": str(data.holder_name),
         "holder_size": "holder--long" if len(data.holder_name) > LONG_HOLDER_NAME else "",
-        "id_number_masked": data.id_number_masked,
-        "title_line": data.title_line,
+        "id_number_masked": str(data.id_number_masked),
+        "title_line": str(data.title_line),
         "body_lines": [str(line) for line in data.body_lines],
         "particulars": [(str(label), str(value)) for label, value in data.particulars],
-        "issuer": data.issuer,
+        "issuer": str(data.issuer),
         "issued_on": chinese_date(data.issued_on, with_day=False),
         "issued_on_full": chinese_date(data.issued_on),
-        "verify_url": data.verify_url,
-        "qr_data_uri": qr_data_uri(data.verify_url),
-        "seal_data_uri": seal_data_uri(data.issuer),
+        "verify_url": str(data.verify_url),
+        "qr_data_uri": qr_data_uri(str(data.verify_url)),
+        "seal_data_uri": seal_data_uri(str(data.issuer)),
     }
+
+
+def _check_printable(data: CertificateData) -> None:
+    if data.kind not in KIND_CODES:
+        raise ValueError(f"unknown certificate kind {data.kind!r}")
+    for field in ("serial", "holder_name", "title_line", "issuer", "verify_url"):
+        if not str(getattr(data, field)).strip():
+            raise ValueError(f"{field} must not be empty")
+    if _looks_like_full_id_number(str(data.id_number_masked)):
+        raise ValueError("id_number_masked must be masked before it is printed")
 
 
 def render_html(items: Sequence[CertificateData], *, embed_css: bool = False) -> str:

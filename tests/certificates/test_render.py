@@ -2,10 +2,12 @@
 
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from jinja2.exceptions import SecurityError
+from markupsafe import Markup
 
 from bureau.certificates import render
 from bureau.certificates.render import (
@@ -107,9 +109,14 @@ def test_holder_name_with_markup_or_template_syntax_is_printed_literally(name, t
     assert "<script>" not in html and "<b>" not in html
     path = tmp_path / "evil.pdf"
     path.write_bytes(render_certificate_pdf(data))
-    text = _pdf_text(path)
-    assert name in text
-    assert "49" not in text
+    assert f"{name} 同志" in _pdf_text(path)  # the name as typed, nothing evaluated
+
+
+def test_markup_objects_are_escaped_like_any_text():
+    data = make_certificate("title", holder_name=Markup("<b>张晓明</b>"))
+    html = render_html([data])
+    assert "<b>张晓明</b>" not in html
+    assert "&lt;b&gt;张晓明&lt;/b&gt;" in html
 
 
 def test_templates_run_in_a_sandbox():
@@ -154,6 +161,18 @@ def test_long_names_still_fit_on_one_page(tmp_path):
     path = tmp_path / "long.pdf"
     path.write_bytes(render_certificates_pdf(items))
     assert _page_count(path) == 2
+
+
+def test_threads_render_side_by_side(tmp_path):
+    # Batch workers may run in threads; each thread gets its own fonts and stylesheet.
+    batches = [[make_certificate(kind) for kind in KINDS] for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pdfs = list(pool.map(render_certificates_pdf, batches))
+    for number, (batch, pdf) in enumerate(zip(batches, pdfs)):
+        path = tmp_path / f"batch{number}.pdf"
+        path.write_bytes(pdf)
+        assert _page_count(path) == len(batch)
+        assert all(data.serial in _pdf_text(path) for data in batch)
 
 
 class _CountingHandler(BaseHTTPRequestHandler):

@@ -59,8 +59,16 @@ def test_check_symbol_catches_every_swap_of_neighbours():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "2026-JN", "2026-XX-7K3Q-9XMP-D4WR-TC", "2026-JN-7K3Q-9XMP-D4WR", "26-JN-7K3Q-9XMP-D4WR-TC",
-     "2026-JN-7K3O-9XMP-D4WR-TC", None, 2026],
+    [
+        "",
+        "2026-JN",
+        "2026-XX-7K3Q-9XMP-D4WR-TC",  # unknown kind code
+        "2026-JN-7K3Q-9XMP-D4WR",  # last group missing
+        "26-JN-7K3Q-9XMP-D4WR-TC",
+        "2026-JN-7K3O-9XMP-D4WR-TC",  # O is not in the alphabet
+        None,
+        2026,
+    ],
 )
 def test_malformed_serials_are_rejected(text):
     assert not is_well_formed(text)
