@@ -39,6 +39,8 @@ def from_environment(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "BUREAU_NAME": os.environ.get("BUREAU_NAME", "温州市人力资源和社会保障局"),
+        # The bureau's own policy document, preselected when a competition is registered.
+        "DEFAULT_POLICY": os.environ.get("DEFAULT_POLICY", "wenzhou-2018"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Behind a reverse proxy that terminates HTTPS, trust one X-Forwarded-* hop.
         "TRUST_PROXY": _bool("TRUST_PROXY", False),

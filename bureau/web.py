@@ -39,7 +39,17 @@ def add_navigation(label, endpoint: str, *roles: str) -> None:
 def navigation_context():
     user = g.get("user")
     items = [item for item in NAVIGATION if user is not None and user.role in item.roles]
-    return {"navigation": items, "current_user_obj": user}
+    return {"navigation": items, "current_user_obj": user, "active_nav": _active_endpoint(items)}
+
+
+def _active_endpoint(items: list[NavItem]) -> str | None:
+    """The menu entry to highlight: the page itself, else the first entry of the page's area."""
+    endpoint = request.endpoint or ""
+    if any(item.endpoint == endpoint for item in items):
+        return endpoint
+    area = endpoint.partition(".")[0]
+    return next((item.endpoint for item in items if item.endpoint.partition(".")[0] == area
+                 and area not in ("main", "accounts")), None)
 
 
 @blueprint.route("/")

@@ -23,6 +23,7 @@ from competition.forms import (CATEGORY_LABELS, GROUP_LABELS, MEDAL_LABELS, STAT
 from competition.idnumber import mask_id_number
 from competition.models import TIERS, Award, Competition, NoticeStatus, Objection, PublicNotice, Result, Status
 from competition.spreadsheet import results_template_xlsx, write_xlsx
+import competition.demo  # noqa: F401  (registers the demo loader)
 
 blueprint = Blueprint("competitions", __name__)
 add_navigation(_l("竞赛管理"), "competitions.index", STAFF, ORGANISER)
@@ -36,7 +37,13 @@ BAND_LINE = re.compile(r"^\s*(\d+)\s*(?:[-–—~至到]\s*(\d+))?\s*[,，:：\s
 def labels():
     return {"tier_labels": TIER_LABELS, "category_labels": CATEGORY_LABELS, "group_labels": GROUP_LABELS,
             "medal_labels": MEDAL_LABELS, "status_labels": STATUS_LABELS, "mask_id": mask_id_number,
-            "endpoints": current_app.view_functions}
+            "endpoints": current_app.view_functions, "rank_range": rank_range}
+
+
+def rank_range(band: dict) -> str:
+    if band["from_rank"] == band["to_rank"]:
+        return _("第%(rank)d名", rank=band["from_rank"])
+    return _("第%(low)d–%(high)d名", low=band["from_rank"], high=band["to_rank"])
 
 
 def _bands_from_text(text: str, payload_key: str) -> list[dict] | str:
@@ -123,6 +130,8 @@ def new():
     if request.method == "GET":
         form.year.data = date.today().year
         form.organiser_name.data = authenticated_user().organisation
+        form.tier.data = "city"
+        form.policy.data = current_app.config["DEFAULT_POLICY"]
     if form.validate_on_submit():
         try:
             competition = operations.create_competition(_competition_data(form), authenticated_user())
