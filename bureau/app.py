@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bureau import config as bureau_config
 from bureau.db import db
 from bureau.extensions import babel, csrf, login_manager, migrate
+from bureau.policies import load_policies
 
 # Blueprints of every area; each module exposes ``blueprint`` (and may add API routes on import).
 BLUEPRINT_MODULES = [
@@ -23,6 +24,9 @@ BLUEPRINT_MODULES = [
     "bureau.api.views",
     "competition.api",
     "competition.views",
+    "competition.policy_views",
+    "studios.views",
+    "studios.api",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 
@@ -91,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    load_policies()  # check every policy file now: a broken one stops start-up with PolicyFileError (file, entry)
 
     from bureau.accounts.models import User
 
