@@ -25,8 +25,6 @@ BLUEPRINT_MODULES = [
     "competition.api",
     "competition.views",
     "competition.policy_views",
-    "studios.views",
-    "studios.api",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 
