@@ -56,6 +56,7 @@ def synthetic_data(seed: int = 2026) -> tuple[list[tuple[CompetitionFacts, list[
     for competition in competitions:
         count = per_competition + (RESULTS % len(competitions) if competition is competitions[-1] else 0)
         results = []
+        entered: set[int] = set()  # one entry per person per competition (the database insists too)
         for group in ("职工组", "学生组"):
             rank = 1
             for _ in range(count // 2 + (count % 2 if group == "职工组" else 0)):
@@ -63,6 +64,9 @@ def synthetic_data(seed: int = 2026) -> tuple[list[tuple[CompetitionFacts, list[
                 size = 3 if team else 1
                 for _member in range(size):
                     person = rng.randrange(PEOPLE)
+                    while person in entered:
+                        person = rng.randrange(PEOPLE)
+                    entered.add(person)
                     results.append(ResultFacts(
                         result_id=next_id, name=f"选手{person}", id_number=f"ID{person:06d}",
                         local=rng.random() < 0.8, team=team, group=group, rank=rank,
@@ -98,12 +102,104 @@ def explain_all(pairs: list[tuple[CompetitionFacts, list[ResultFacts]]]) -> int:
                for competition, results in pairs)
 
 
-def measure_db_load() -> float | None:
-    """Hook: time reading the same results and history from the database, once it exists.
+def _store(pairs: list[tuple[CompetitionFacts, list[ResultFacts]]], history: list[PriorAward]) -> None:
+    """Write the synthetic competitions, results and history into the app's database, keeping
+    their ids, so what is loaded back can be compared with what was generated."""
+    from sqlalchemy import insert
 
-    To be written by whoever owns the models; return seconds, or None while not measured.
+    from bureau.accounts.operations import create_user
+    from bureau.db import db
+    from competition.models import Award, Competition, Result
+
+    owner = create_user("bench-organiser", "organiser", "Bench-passw0rd-1")
+    db.session.flush()
+    db.session.execute(insert(Competition), [dict(
+        id=c.id, name=c.name, tier=c.tier, category=c.category, occupation="", year=c.year, held_on=c.held_on,
+        policy=c.policy, practical_only=c.practical_only, national_games=c.national_games,
+        promotions=[{"from_rank": b.from_rank, "to_rank": b.to_rank, "level": b.level} for b in c.promotions],
+        prizes=[{"from_rank": b.from_rank, "to_rank": b.to_rank, "amount": b.amount} for b in c.prizes],
+        status="finalized", organiser_name=c.organiser_name, owner_id=owner.id, version=1) for c, _ in pairs])
+    db.session.execute(insert(Result), [dict(
+        id=r.result_id, competition_id=c.id, position=position, name=r.name, id_number=r.id_number,
+        employer=r.employer, local=r.local, entry_group=r.group, team=r.team, rank=r.rank, rank_given=True,
+        medal=r.medal, passed=r.passed, base_id=r.base_id, version=1)
+        for c, results in pairs for position, r in enumerate(results)])
+    # Earlier awards, held by a competition of their own (history is read from award rows).
+    earlier = max(c.id for c, _ in pairs) + 1
+    db.session.execute(insert(Competition), [dict(
+        id=earlier, name="历史奖励", tier="national", category=1, year=2018, policy="wenzhou-2018",
+        status="finalized", owner_id=owner.id, promotions=[], prizes=[], version=1)])
+    db.session.execute(insert(Award), [dict(
+        competition_id=earlier, result_id=None, name=f"历史{n}", id_number=prior.id_number, kind="cash",
+        amount=prior.amount, table_amount=prior.amount, payee="person", policy=prior.policy, clause="历史记录",
+        rule="历史记录", rule_key=f"history.{n}", series=prior.series, paid=True, awarded_on=prior.awarded_on,
+        achievement=prior.achievement, status="approved") for n, prior in enumerate(history)])
+    db.session.commit()
+
+
+def _load_from_db() -> tuple[list[tuple[CompetitionFacts, list[ResultFacts]]], list[PriorAward]]:
+    """What a conversion run reads: the competitions with their results as facts, and the
+    people's awards from other competitions as history."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from bureau.db import db
+    from competition.award_queries import facts_for, history_outside
+    from competition.models import Competition
+
+    db.session.expunge_all()  # read from the database each round, not from the identity map
+    started = time.perf_counter()
+    competitions = db.session.scalars(select(Competition).where(Competition.name != "历史奖励")
+                                      .options(selectinload(Competition.results)).order_by(Competition.id)).all()
+    selected = time.perf_counter()
+    facts = facts_for(competitions)
+    built = time.perf_counter()
+    history = history_outside(list(competitions))
+    _LOAD_PARTS[:] = [selected - started, built - selected, time.perf_counter() - built]
+    return facts, history
+
+
+_LOAD_PARTS: list[float] = []  # select, facts, history of the last load
+
+
+def measure_db_load(pairs=None, history=None) -> float | None:
+    """Time reading the same results and history back from a database (best of ROUNDS).
+
+    A SQLite file in a temporary directory, its schema made by the migrations in the app factory,
+    filled with the synthetic data; then, each round, select the competitions and results, build
+    the engine's facts and read the history (``competition.award_queries``), as a what-if run does.
+    Checks that what comes back equals what was generated.
     """
-    return None
+    import logging
+    import tempfile
+
+    from flask_migrate import upgrade
+
+    from bureau.app import create_app
+    from bureau.db import db
+
+    if pairs is None:
+        pairs, history = synthetic_data()
+    with tempfile.TemporaryDirectory(prefix="bench-awards-") as directory:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite3",
+                          "SECRET_KEY": "bench-only"})
+        with app.app_context():
+            logging.disable(logging.INFO)  # the migrations' progress lines
+            try:
+                upgrade()
+            finally:
+                logging.disable(logging.NOTSET)
+            _store(pairs, history)
+            seconds, (loaded, loaded_history) = best_of(ROUNDS, _load_from_db)
+            if loaded != pairs:
+                raise AssertionError("facts loaded from the database differ from the generated ones")
+            people = {r.id_number for _, results in pairs for r in results}
+            expected = sorted((p.id_number, p.amount, p.awarded_on) for p in history if p.id_number in people)
+            if sorted((p.id_number, p.amount, p.awarded_on) for p in loaded_history) != expected:
+                raise AssertionError("history loaded from the database differs from the generated one")
+            db.session.remove()
+            db.engine.dispose()
+    return seconds
 
 
 def best_of(rounds: int, function, *arguments) -> tuple[float, object]:
@@ -130,8 +226,15 @@ def main() -> None:
           f"with {len(history)} prior awards -> {len(awards)} awards ({withheld} withheld), best of {ROUNDS}; "
           f"aim < {AIM_SECONDS:.0f} s: {'met' if seconds < AIM_SECONDS else 'NOT met'}")
     print(f"explanations: {explain_seconds * 1000:.0f} ms for {explained} results with reasons, best of {ROUNDS}")
-    db_seconds = measure_db_load()
-    print("db load: not measured yet" if db_seconds is None else f"db load: {db_seconds * 1000:.0f} ms")
+    db_seconds = measure_db_load(pairs, history)
+    print("db load: not measured yet" if db_seconds is None else
+          f"db load: {db_seconds * 1000:.0f} ms to select the same {results} results from SQLite and build their facts "
+          f"and history, best of {ROUNDS}; conversion is {seconds / db_seconds:.2f}x of it "
+          f"(load + convert {(db_seconds + seconds) * 1000:.0f} ms)")
+    if db_seconds is not None and _LOAD_PARTS:
+        select_s, facts_s, history_s = _LOAD_PARTS
+        print(f"db load, last round: select {select_s * 1000:.0f} ms, build facts {facts_s * 1000:.0f} ms, "
+              f"history {history_s * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
