@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from bureau.accounts.models import User
-from bureau.audit.recorder import explain
+from bureau.audit.recorder import explain, record_bulk_insert
 from bureau.db import db, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.policies import load_policies
@@ -21,7 +21,7 @@ from competition import awards as policy_engine
 from competition.models import (GROUPS, TIERS, Award, Competition, NoticeStatus, Objection, PublicNotice, Result,
                                 ResultUpload, Status)
 from competition.ranking import medal_rank_issues, rank_results
-from competition.spreadsheet import read_results_upload
+from competition.spreadsheet import read_results_upload, validate_upload
 from competition.validation import Issue, validate_results
 
 DEFAULT_NOTICE_WORKING_DAYS = 5
@@ -215,46 +215,69 @@ def _raw_from_result(result: Result) -> dict:
             "base": result.base_id}
 
 
-def _rank_and_store(competition: Competition, raw_rows: Sequence[Mapping], *, row_numbers=None,
-                    column_names=None) -> list[Result]:
-    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only,
-                                      row_numbers=row_numbers, column_names=column_names)
-    if issues:
-        raise Invalid(_problems_from_issues(issues))
+NUMERIC_RESULT_FIELDS = ("theory", "practical", "total_given", "total")
+
+
+def ranked_rows(competition: Competition, inputs: Sequence, *, column_names=None) -> list[dict]:
+    """Rank validated results; the column values of each result row, in input order.
+
+    Raises Invalid when given medals contradict the computed places.
+    """
     ranked = rank_results(inputs, theory_weight=competition.theory_weight, practical_only=competition.practical_only,
                           pass_mark=competition.pass_mark, national_games=competition.national_games)
     if not competition.national_games and any(r.result.medal for r in ranked):
         issues = medal_rank_issues(ranked, column_names=column_names)
         if issues:
             raise Invalid(_problems_from_issues(issues))
+    return [{"position": position, "id_number": entry.result.id_number, "name": entry.result.name,
+             "employer": entry.result.employer, "local": entry.result.local,
+             "entry_group": entry.result.group or competition.entry_group, "team": entry.result.team,
+             "theory": entry.result.theory, "practical": entry.result.practical,
+             "total_given": entry.result.total_given, "total": entry.total, "rank": entry.rank,
+             "rank_given": entry.result.rank is not None, "medal": entry.medal, "medal_derived": entry.medal_derived,
+             "passed": entry.passed, "base_id": entry.result.base_id} for position, entry in enumerate(ranked)]
+
+
+def _rank_and_store(competition: Competition, raw_rows: Sequence[Mapping], *, row_numbers=None,
+                    column_names=None) -> list[Result]:
+    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only,
+                                      row_numbers=row_numbers, column_names=column_names)
+    if issues:
+        raise Invalid(_problems_from_issues(issues))
+    return _store_rows(competition, ranked_rows(competition, inputs, column_names=column_names))
+
+
+def _store_rows(competition: Competition, rows: Sequence[dict], summary: str = "") -> list[Result]:
+    """Make the competition's results exactly ``rows`` (ranked column values); ``summary`` says why."""
+    if summary:
+        explain(db.session, summary)
     # Sync by ID number, so the audit log shows what really changed rather than a delete of all.
     existing = {result.id_number: result for result in competition.results}
-    kept = set()
-    stored = []
-    for position, entry in enumerate(ranked):
-        source = entry.result
-        result = existing.get(source.id_number)
+    kept, new_rows = set(), []
+    for values in rows:
+        kept.add(values["id_number"])
+        result = existing.get(values["id_number"])
         if result is None:
-            result = Result(competition=competition, id_number=source.id_number)
-            db.session.add(result)
-        kept.add(source.id_number)
-        values = {"position": position, "name": source.name, "employer": source.employer, "local": source.local,
-                  "entry_group": source.group or competition.entry_group, "team": source.team,
-                  "theory": source.theory, "practical": source.practical, "total_given": source.total_given,
-                  "total": entry.total, "rank": entry.rank, "rank_given": source.rank is not None,
-                  "medal": entry.medal, "medal_derived": entry.medal_derived, "passed": entry.passed,
-                  "base_id": source.base_id}
+            new_rows.append({"competition_id": competition.id, "version": 1, **values})
+            continue
         for key, value in values.items():
-            if getattr(result, key, None) != value:
+            if getattr(result, key) != value:
                 setattr(result, key, value)
-        stored.append(result)
     for id_number, result in existing.items():
         if id_number not in kept:
             competition.results.remove(result)
     competition.results_changed_at = utcnow()
-    competition.status = Status.results_entered.value if stored else Status.draft.value
+    competition.status = Status.results_entered.value if kept else Status.draft.value
     db.session.flush()
-    return stored
+    if new_rows:
+        # New rows go in bulk: building 10,000 ORM objects costs more than the rest of an import.
+        db.session.execute(insert(Result), new_rows)
+        # Ids read back in one query: RETURNING in parameter order is quadratic in SQLAlchemy here.
+        ids = dict(db.session.execute(select(Result.id_number, Result.id).where(
+            Result.competition_id == competition.id)).all())
+        record_bulk_insert(db.session, Result, [dict(row, id=ids[row["id_number"]]) for row in new_rows], summary)
+        db.session.expire(competition, ["results"])
+    return list(competition.results)
 
 
 def replace_results(competition: Competition, raw_rows: Sequence[Mapping], *, expected_version=None,
@@ -295,31 +318,29 @@ def _json_cell(value):
 
 
 def stage_upload(competition: Competition, uploader: User, filename: str, data: bytes):
-    """Parse and check an upload; keep it for confirmation. Returns (upload or None, parsed, issues).
+    """Parse, check and rank an upload; keep the ranked rows for confirmation.
 
-    Nothing reaches the results before the organiser has seen the preview and confirmed.
+    Returns (upload or None, parsed file, problems). Nothing reaches the results before the
+    organiser has seen the preview and confirmed; what is confirmed is exactly what was previewed.
     """
     _require_editable(competition)
     parsed = read_results_upload(filename, data)
     if parsed.fatal is not None:
         return None, parsed, []
-    from competition.spreadsheet import validate_upload
-
     inputs, issues = validate_upload(parsed, practical_only=competition.practical_only)
-    if not issues:
-        ranked = rank_results(inputs, theory_weight=competition.theory_weight,
-                              practical_only=competition.practical_only, pass_mark=competition.pass_mark,
-                              national_games=competition.national_games)
-        if not competition.national_games:
-            issues = medal_rank_issues(ranked, column_names=parsed.column_names)
+    if issues:
+        return None, parsed, _problems_from_issues(issues)
+    try:
+        rows = ranked_rows(competition, inputs, column_names=parsed.column_names)
+    except Invalid as error:
+        return None, parsed, error.problems
     upload = ResultUpload(token=secrets.token_urlsafe(32), competition_id=competition.id, uploaded_by=uploader.id,
                           filename=filename[:255], competition_version=competition.version,
-                          rows=[{key: _json_cell(value) for key, value in row.items()} for row in parsed.rows],
+                          rows=[{key: _json_cell(value) for key, value in row.items()} for row in rows],
                           row_numbers=list(parsed.row_numbers), column_names=dict(parsed.column_names or {}))
-    if not issues:
-        db.session.add(upload)
-        db.session.flush()
-    return (upload if not issues else None), parsed, issues
+    db.session.add(upload)
+    db.session.flush()
+    return upload, parsed, []
 
 
 def confirm_upload(competition: Competition, token: str) -> list[Result]:
@@ -327,9 +348,12 @@ def confirm_upload(competition: Competition, token: str) -> list[Result]:
                                                           ResultUpload.competition_id == competition.id))
     if upload is None:
         raise Conflict(N_("该上传预览已失效或已保存，请重新上传文件。"))
-    results = replace_results(competition, upload.rows, expected_version=upload.competition_version,
-                              row_numbers=upload.row_numbers, column_names=upload.column_names)
-    explain(db.session, f"上传文件：{upload.filename}")
+    # The rows were ranked against this version of the competition; any change since refuses them.
+    check_version(competition, upload.competition_version)
+    _require_editable(competition)
+    rows = [{key: (Decimal(value) if key in NUMERIC_RESULT_FIELDS and value is not None else value)
+             for key, value in row.items()} for row in upload.rows]
+    results = _store_rows(competition, rows, summary=f"上传文件：{upload.filename}")
     db.session.delete(upload)
     return results
 

@@ -109,6 +109,26 @@ def _entry(obj, action: str, before, after, summary: str, actor: Actor) -> dict:
     }
 
 
+def record_bulk_insert(session: Session, model, rows: list[dict], summary: str = "") -> None:
+    """Audit rows inserted in bulk (``session.execute(insert(model), rows)``), which bypass the flush.
+
+    Bulk inserts are for imports of thousands of rows, where building ORM objects costs more than
+    the rest of the import; their audit entries must still be written, one per row.
+    """
+    if not rows or not getattr(model, "__audit__", True):
+        return
+    actor = current_actor()
+    redacted = set(getattr(model, "AUDIT_REDACT", ()))
+    columns = [attr.key for attr in inspect(model).column_attrs]
+    entries = [{
+        "at": utcnow(), "actor_id": actor.id, "actor_name": actor.name, "action": "create",
+        "object_type": model.__tablename__, "object_id": str(row.get("id")), "summary": summary, "before": None,
+        "after": {key: ("***" if key in redacted else _plain(row.get(key))) for key in columns},
+        "remote_addr": actor.remote_addr,
+    } for row in rows]
+    session.execute(AuditEntry.__table__.insert(), entries)
+
+
 @event.listens_for(Session, "before_flush")
 def _capture_changes(session: Session, flush_context, instances) -> None:
     # Before and after values must be read before the flush resets attribute history; deleted
