@@ -88,6 +88,7 @@ class RegisterFilters:
     status: str = ""
     paid: str = ""  # "yes" | "no" | ""
     q: str = ""  # name or ID number, exact ID or part of a name
+    competition: int | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], policies: Iterable[str]) -> RegisterFilters:
@@ -96,20 +97,25 @@ class RegisterFilters:
             return value if value in set(options) else ""
 
         year_text = (args.get("year") or "").strip()
+        competition_text = (args.get("competition") or "").strip()
         return cls(
             year=int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None,
             tier=one_of("tier", TIERS), policy=one_of("policy", policies), kind=one_of("kind", KINDS),
             payee=one_of("payee", PAYEES), status=one_of("status", STATUSES), paid=one_of("paid", ("yes", "no")),
-            q=(args.get("q") or "").strip()[:50])
+            q=(args.get("q") or "").strip()[:50],
+            competition=int(competition_text) if competition_text.isdigit() and len(competition_text) < 10 else None)
 
     def as_args(self) -> dict[str, str]:
         """The non-empty filters, for links and hidden form fields."""
         values = {"year": str(self.year) if self.year else "", "tier": self.tier, "policy": self.policy,
-                  "kind": self.kind, "payee": self.payee, "status": self.status, "paid": self.paid, "q": self.q}
+                  "kind": self.kind, "payee": self.payee, "status": self.status, "paid": self.paid, "q": self.q,
+                  "competition": str(self.competition) if self.competition else ""}
         return {key: value for key, value in values.items() if value}
 
     def apply(self, query: Select) -> Select:
         """Narrow a select over Award joined to Competition."""
+        if self.competition:
+            query = query.where(Award.competition_id == self.competition)
         if self.year:
             query = query.where(Competition.year == self.year)
         if self.tier:

@@ -16,6 +16,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from bureau.access import allow, authenticated_user
 from bureau.accounts.models import Role
@@ -111,7 +113,7 @@ def range_label(low, high, unit: str = "") -> str:
         text = _("不少于%(low)s", low=money(low))
     else:
         text = _("未定金额")
-    return f"{text} {unit}" if unit and unit != "元" else text
+    return Markup("{} <span class=\"muted\">{}</span>").format(text, unit) if unit and unit != "元" else text
 
 
 def target_value(target) -> str:
@@ -187,11 +189,21 @@ def competition_awards(competition_id: int):
                                   policy)
     unexplained = [r for r in competition.results if r.id in reasons or r.id not in by_result]
     unexplained.sort(key=lambda r: (r.entry_group or "", r.rank is None, r.rank or 0, r.position))
+    approvable, through_id = queries.approvable_summary(queries.RegisterFilters(competition=competition.id))
     paid = sum(a.amount or 0 for a in stored if a.kind == "cash" and a.paid)
     withheld = sum(a.amount or 0 for a in stored if a.kind == "cash" and not a.paid)
     return render_template("awards/competition.html", competition=competition, policy=policy, awards=stored,
                            by_result=by_result, reasons=reasons, unexplained=unexplained, paid=paid,
-                           withheld=withheld, form=CsrfForm(), is_staff=_is_staff())
+                           withheld=withheld, form=CsrfForm(), is_staff=_is_staff(),
+                           detail_url=_competition_page(competition.id), approvable=approvable, through_id=through_id)
+
+
+def _competition_page(competition_id: int) -> str | None:
+    """The competition's own page (competition.views), when that module is installed."""
+    try:
+        return url_for("competitions.detail", competition_id=competition_id)
+    except BuildError:
+        return None
 
 
 def _is_staff() -> bool:
@@ -227,8 +239,9 @@ def register():
     page = db.paginate(queries.register_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     totals = queries.register_totals(filters)
     approvable, through_id = queries.approvable_summary(filters)
+    competition = db.session.get(Competition, filters.competition) if filters.competition else None
     return render_template(
-        "awards/register.html", page=page, filters=filters, totals=totals, chart=tier_chart(totals.paid_by_tier),
+        "awards/register.html", competition=competition, page=page, filters=filters, totals=totals, chart=tier_chart(totals.paid_by_tier),
         approvable=approvable, through_id=through_id, policies=_policy_names(), years=queries.competition_years(),
         form=CsrfForm(), here=request.full_path, export_url=url_for(".payment_list", **filters.as_args()))
 
@@ -277,7 +290,7 @@ def approve_filtered():
     """
     CsrfForm()
     filters = _filters(request.form)
-    back = url_for(".register", **filters.as_args())
+    back = _safe_return(request.form.get("next"), url_for(".register", **filters.as_args()))
     try:
         expected = int(request.form.get("expected", ""))
         through_id = int(request.form.get("through_id", ""))
@@ -338,9 +351,19 @@ def _field(table_key: str, kind: str, index: int, part: str) -> str:
     return f"{table_key}.{kind}{index}.{part}"
 
 
-def _read_changes(policy: PolicyDocument, form) -> tuple[dict, dict[str, str], dict[str, str]]:
-    """The form's edits as ``copy_with_changes`` entries, the values as typed, and field errors."""
-    changes, values, errors = {}, {}, {}
+PART_LABELS = {"from_rank": N_("起始名次"), "to_rank": N_("截止名次"), "amount": N_("金额")}
+
+
+def _read_changes(policy: PolicyDocument, form) -> tuple[dict, dict[str, str], dict[str, str], list[dict]]:
+    """The form's edits as ``copy_with_changes`` entries, the values as typed, field errors, and
+    the edits described for people (table, band, what, from → to)."""
+    changes, values, errors, described = {}, {}, {}, []
+
+    def change(path: str, table, where: str, part: str, old: int, new: int) -> None:
+        changes[path] = new
+        money = part == "amount"
+        described.append({"path": path, "table": table.label, "where": where, "what": _(PART_LABELS[part]),
+                          "old": cny(old) if money else old, "new": cny(new) if money else new})
 
     def number(name: str, original: int, largest: int) -> int | None:
         text = (form.get(name) or "").replace(",", "").replace("，", "").replace("¥", "").strip()
@@ -359,12 +382,13 @@ def _read_changes(policy: PolicyDocument, form) -> tuple[dict, dict[str, str], d
                                             ("amount", band.amount, MAX_WHAT_IF_AMOUNT)):
                 value = number(_field(table.key, "b", index, part), original, largest)
                 if value is not None and value != original:
-                    changes[f"cash.{table.key}.bands[{index}].{part}"] = value
+                    change(f"cash.{table.key}.bands[{index}].{part}", table, places_label(band), part, original, value)
         for index, medal in enumerate(table.medals):
             value = number(_field(table.key, "m", index, "amount"), medal.amount, MAX_WHAT_IF_AMOUNT)
             if value is not None and value != medal.amount:
-                changes[f"cash.{table.key}.medals[{index}].amount"] = value
-    return changes, values, errors
+                change(f"cash.{table.key}.medals[{index}].amount", table, _(MEDAL_LABELS[medal.medal]), "amount",
+                       medal.amount, value)
+    return changes, values, errors, described
 
 
 def _rule_labels(policy: PolicyDocument) -> dict[str, str]:
@@ -444,9 +468,9 @@ def what_if():
     except ValueError:
         year = years[0] if years else date.today().year - 1
     csrf = CsrfForm()
-    changes, values, errors, problem, outcome = {}, {}, {}, None, None
+    changes, values, errors, described, problem, outcome = {}, {}, {}, [], None, None
     if request.method == "POST" and csrf.validate_on_submit():
-        changes, values, errors = _read_changes(policy, request.form)
+        changes, values, errors, described = _read_changes(policy, request.form)
         if not errors:
             try:
                 changed = copy_with_changes(policy, changes)
@@ -455,6 +479,6 @@ def what_if():
             else:
                 outcome = run_what_if(policy, changed, queries.finalized_competitions(code, year))
     return render_template("awards/what_if.html", policies=policies, policy=policy, years=years, year=year,
-                           tables=_editable_tables(policy), values=values, errors=errors, changes=changes,
+                           tables=_editable_tables(policy), values=values, errors=errors, changes=described,
                            problem=problem, outcome=outcome, form=csrf, field=_field)
 

@@ -207,8 +207,8 @@ def test_organisers_cannot_approve(known, login_as):
     assert db.session.get(Award, award_id).status == "proposed"
 
 
-def approve_all_form(client, query: str) -> dict:
-    html = client.get(f"/awards{query}").get_data(as_text=True)
+def approve_all_form(client, query: str, *, path: str = "/awards") -> dict:
+    html = client.get(f"{path}{query}").get_data(as_text=True)
     form = html[html.index('action="/awards/approve"'):]
     form = form[:form.index("</form>")]
     return dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form))
@@ -275,3 +275,23 @@ def test_payment_list_includes_the_organiser_once_approved(known, login_as):
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/awards/payments.xlsx?payee=organiser").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "温州市技师学院" and rows[1][3] is None and rows[1][5] == 100000
+
+
+def test_staff_approve_a_whole_competition_from_its_page(known, login_as):
+    client = login_as("admin")
+    page = f"/competitions/{known['provincial']}/awards"
+    data = approve_all_form(client, "", path=page)
+    assert data["competition"] == str(known["provincial"]) and data["expected"] == "3"
+    response = client.post("/awards/approve", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith(page)
+    db.session.remove()
+    statuses = {(a.payee, a.status) for a in db.session.scalars(select(Award).where(Award.competition_id == known["provincial"]))}
+    assert statuses == {("person", "approved"), ("organiser", "proposed")}
+    assert set(db.session.scalars(select(Award.status).where(Award.competition_id == known["national"]))) == {"proposed"}
+    assert totals(client.get(f"/awards?competition={known['provincial']}&status=approved").get_data(as_text=True)) == (
+        "3", "¥45,000", "¥30,000")
+
+
+def test_organisers_see_no_approve_buttons(known, login_as):
+    html = login_as("organiser").get(f"/competitions/{known['national']}/awards").get_data(as_text=True)
+    assert "/approve" not in html and "待批准" in html

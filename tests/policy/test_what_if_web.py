@@ -47,7 +47,9 @@ def test_raising_first_place_costs_10000_more_for_one_first_place(known, login_a
     assert tier_row(html, "国家级") == ["¥260,000", "¥260,000", "¥270,000", "+¥10,000"]
     assert tier_row(html, "省级") == ["¥145,000", "¥145,000", "¥145,000", "¥0"]
     assert cell(html, "what-if-total") == "¥415,000" and cell(html, "difference") == "+¥10,000"
-    assert "cash.national_1.bands[0].amount</code> = 60000" in html
+    changes = html[html.index('data-testid="changes"'):html.index("</ul>", html.index('data-testid="changes"'))]
+    assert "全国一类技能大赛前八名新获奖者个人奖励，第1名，金额：¥50,000 → <strong>¥60,000</strong>" in changes
+    assert "cash.national_1.bands[0].amount" in changes
     db.session.remove()
     assert award_rows() == before
     assert db.session.scalar(select(func.count(AuditEntry.id))) == audit_before
