@@ -22,9 +22,12 @@ BLUEPRINT_MODULES = [
     "bureau.accounts.views",
     "bureau.audit.views",
     "bureau.api.views",
+    "bureau.scheduler.views",
     "competition.api",
     "competition.views",
     "competition.policy_views",
+    "studios.views",
+    "studios.api",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 

@@ -81,5 +81,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(load_demo)
     from bureau.i18n import translations
+    from bureau.scheduler.process import scheduler_cli
 
     app.cli.add_command(translations)
+    app.cli.add_command(scheduler_cli)

@@ -56,21 +56,30 @@ def _config(database_uri: str) -> dict:
 def migrated_database(tmp_path_factory):
     """A database with the schema made by ``flask db upgrade``; for SQLite, a template file."""
     if ON_POSTGRES:
-        url = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        # A schema of this run's own, so that two test runs on one server do not collide.
+        schema = f"test_{os.getpid()}"
+        base_url = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        separator = "&" if "?" in base_url else "?"
+        url = f"{base_url}{separator}options=-csearch_path%3D{schema}"
         app = create_app(_config(url))
         with app.app_context():
             with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
             upgrade()
             db.engine.dispose()
-        return url
+        yield url
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            db.engine.dispose()
+        return
     template = tmp_path_factory.mktemp("db") / "template.sqlite3"
     app = create_app(_config(f"sqlite:///{template}"))
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return template
+    yield template
 
 
 @pytest.fixture
