@@ -267,7 +267,7 @@ def _describe(award: Award) -> str:
 @blueprint.route("/awards/<int:award_id>/approve", methods=["POST"])
 @allow(STAFF)
 def approve(award_id: int):
-    CsrfForm()  # the token itself is checked for every POST by CSRFProtect
+    # The CSRF token is checked before any view by CSRFProtect (bureau.extensions), for every POST.
     award = db.get_or_404(Award, award_id)
     back = _safe_return(request.form.get("next"), url_for(".register"))
     if award.competition.status not in queries.FINALIZED:
@@ -288,7 +288,6 @@ def approve_filtered():
     The form carries how many awards the clerk was shown and the highest id among them; if the
     set changed in between (a competition reopened or finalized), nothing is approved.
     """
-    CsrfForm()
     filters = _filters(request.form)
     back = _safe_return(request.form.get("next"), url_for(".register", **filters.as_args()))
     try:
