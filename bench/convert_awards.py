@@ -181,14 +181,15 @@ def measure_db_load(pairs=None, history=None) -> float | None:
     if pairs is None:
         pairs, history = synthetic_data()
     with tempfile.TemporaryDirectory(prefix="bench-awards-") as directory:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite3",
-                          "SECRET_KEY": "bench-only"})
-        with app.app_context():
-            logging.disable(logging.INFO)  # the migrations' progress lines
-            try:
+        logging.disable(logging.INFO)  # start-up and migration progress lines would bury the figures
+        try:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite3",
+                              "SECRET_KEY": "bench-only"})
+            with app.app_context():
                 upgrade()
-            finally:
-                logging.disable(logging.NOTSET)
+        finally:
+            logging.disable(logging.NOTSET)
+        with app.app_context():
             _store(pairs, history)
             seconds, (loaded, loaded_history) = best_of(ROUNDS, _load_from_db)
             if loaded != pairs:
