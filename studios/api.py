@@ -16,7 +16,6 @@ from studios import operations, queries
 from studios.models import KIND_LABELS, LEVEL_LABELS, AnnualReport, Assessment, Studio
 from studios.report import SECTIONS, promoted_apprentices
 from studios.rubrics import KINDS, load_rubric
-from studios.terms import term_status
 
 ADMIN = Role.admin.value
 LEAD = Role.studio_lead.value
@@ -114,7 +113,7 @@ def studio_json(studio: Studio) -> dict:
             "lead": studio.lead.username, "lead_name": studio.lead.display_name, "occupation": studio.occupation,
             "host_employer": studio.host_employer, "established": studio.established.isoformat(),
             "term_years": studio.term_years, "term_ends": studio.term_ends.isoformat(), "status": studio.status,
-            "term_status": term_status(studio.term_ends, queries.local_today(), studio.status == "revoked").value,
+            "term_status": studio.term_state(queries.local_today()).value,
             "revoked_reason": studio.revoked_reason,
             "grant_paid_on": studio.grant_paid_on.isoformat() if studio.grant_paid_on else None}
 

@@ -23,7 +23,7 @@ def _choices(labels: dict[str, str]) -> list[tuple[str, object]]:
 class StudioForm(FlaskForm):
     name = StringField(_l("名称"))
     kind = SelectField(_l("类型"), choices=_choices(KIND_LABELS), validate_choice=False)
-    level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), validate_choice=False)
+    level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), default="city", validate_choice=False)
     jurisdiction = StringField(_l("所属地区"), description=_l("如：温州市；县级填到县（市、区），如：温州市鹿城区"))
     policy = SelectField(_l("适用政策文件"), validate_choice=False)
     lead = SelectField(_l("负责人（领办人）账号"), validate_choice=False)
@@ -119,7 +119,7 @@ def score_form(rubric: Rubric, item_scores: dict | None = None, **kwargs) -> Fla
 class AssessmentRunForm(FlaskForm):
     year = StringField(_l("年度"), render_kw={"inputmode": "numeric"})
     kind = SelectField(_l("类型"), choices=_choices(KIND_LABELS), validate_choice=False)
-    level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), validate_choice=False)
+    level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), default="city", validate_choice=False)
     jurisdiction = SelectField(_l("地区"), validate_choice=False)
     reward_amount = StringField(_l("优秀奖励金额（元/个）"), render_kw={"inputmode": "numeric"},
                                 description=_l("不得超过政策规定的上限；留空按上限"))

@@ -12,7 +12,7 @@ from bureau.accounts.models import User
 from bureau.db import Versioned, db, utcnow
 from bureau.text import N_
 from studios.messages import Message
-from studios.terms import DEFAULT_TERM_YEARS
+from studios.terms import DEFAULT_TERM_YEARS, TermStatus, term_status
 
 KIND_LABELS = {
     "master_studio": N_("技能大师工作室"),
@@ -70,6 +70,10 @@ class Studio(Versioned, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    def term_state(self, today: date) -> TermStatus:
+        """Where the term stands on ``today`` (active, expiring within 90 days, expired, revoked)."""
+        return term_status(self.term_ends, today, self.status == StudioStatus.revoked.value)
 
 
 class ReportWindow(Versioned, db.Model):

@@ -19,7 +19,6 @@ from competition.spreadsheet import write_xlsx
 from studios import operations, queries
 from studios.assessment import Grade
 from studios.charts import score_histogram, scores_by_year
-from studios.messages import format_points
 from studios.demo import load_demo_studios
 from studios.forms import (
     AssessmentRunForm,
@@ -33,6 +32,7 @@ from studios.forms import (
     report_form,
     score_form,
 )
+from studios.messages import format_points
 from studios.models import (
     KIND_LABELS,
     LEVEL_LABELS,
@@ -139,8 +139,8 @@ def studio_list():
 
 
 def _fill_studio_choices(form: StudioForm) -> None:
-    form.policy.choices = [(code, f"{document.short_name}（{document.citation_name}）")
-                           for code, document in sorted(load_policies().items())]
+    form.policy.choices = [("", _("按所属地区自动选择"))] + [
+        (code, f"{document.short_name}（{document.citation_name}）") for code, document in sorted(load_policies().items())]
     leads = db.session.scalars(select(User).where(User.role == LEAD, User.active.is_(True)).order_by(User.username))
     form.lead.choices = [("", _("请选择"))] + [(user.username, f"{user.display_name}（{user.username}）")
                                                 for user in leads]
@@ -159,8 +159,6 @@ def studio_new():
         else:
             flash(_("已登记“%(name)s”。", name=studio.name), "success")
             return redirect(url_for("studios.studio_detail", studio_id=studio.id))
-    elif request.method == "GET":
-        form.policy.data = queries.policy_for_jurisdiction("温州市") or None
     status = 422 if request.method == "POST" else 200
     return render_template("studios/edit.html", form=form, studio=None), status
 
@@ -270,17 +268,6 @@ def report_save(studio_id: int, year: int):
               "warning" if report.late else "success")
     else:
         flash(_("草稿已保存。"), "success")
-    return redirect(url_for("studios.report_page", studio_id=studio_id, year=year))
-
-
-@blueprint.route("/studios/<int:studio_id>/reports/<int:year>/submit", methods=["POST"])
-@allow(LEAD, owns=queries.owns_studio)
-def report_submit(studio_id: int, year: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    report = operations.submit_report(_report_or_404(studio_id, year))
-    flash(_("报告已提交（逾期提交，需局里审核同意）。") if report.late else _("报告已提交，等待局里审核。"),
-          "warning" if report.late else "success")
     return redirect(url_for("studios.report_page", studio_id=studio_id, year=year))
 
 
