@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = [
     "competition.policy_views",
     "studios.views",
     "studios.api",
+    "bureau.certificates.views",
 ]
 OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 

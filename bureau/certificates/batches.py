@@ -1,0 +1,458 @@
+"""Batches: every certificate of a competition or an assessment, made in the background.
+
+A web request only *starts* a batch: it lists the certificates due (``operations.*_plans``) and
+stores them as chunks of ``CERTIFICATE_CHUNK_SIZE`` (default 100), twice: ``pdf`` chunks (issue
+the certificates, lay each chunk out as one PDF, merged into the batch PDF) and ``zip`` chunks
+(one PDF per certificate, for the batch ZIP). Workers do the rest:
+
+    run_pending_batches(app)                    # from the scheduler, or
+    flask --app wsgi certificates work [--once] # a worker process of its own
+
+A worker claims one chunk at a time (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+several workers on several machines share a batch; on SQLite run one worker), issues its
+certificates in the database (idempotent per subject), renders them in a pool of worker
+processes and marks the chunk done. The worker that finds every chunk done merges the files.
+
+Crash safety: a claim is a lease (``claimed_at``, renewed while the chunk renders). A chunk
+whose worker died is claimed again when the lease runs out, or at once by the next worker on the
+same host when the process that held it is gone. Certificates it had issued are found again
+(same serials), files are replaced whole, so a rerun produces no duplicates. A chunk that fails
+``MAX_ATTEMPTS`` times fails its batch, with the error shown to staff.
+
+With several machines, ``CERTIFICATE_DIR`` must be storage they share with the web servers.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import secrets
+import shutil
+import socket
+import zipfile
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from bureau.accounts.models import User
+from bureau.audit.recorder import Actor, current_actor, set_actor
+from bureau.certificates import operations
+from bureau.certificates.models import (BatchStatus, CertificateBatch, CertificateBatchChunk, ChunkPhase,
+                                        ChunkStatus)
+from bureau.certificates.worker import render_chunk_pdf, render_chunk_zip
+from bureau.db import db, transaction, utcnow
+from bureau.errors import Conflict, Invalid
+from bureau.text import N_
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 100  # ~100 MB of memory per rendering process; 1,000 pages in one take ~680 MB
+DEFAULT_LEASE_SECONDS = 120
+MAX_ATTEMPTS = 3
+PDF_NAME = "certificates.pdf"
+ZIP_NAME = "certificates.zip"
+
+
+# --- starting a batch (web request or API) ------------------------------------------------------
+
+
+def start_competition_batch(competition, user: User) -> tuple[CertificateBatch, bool]:
+    """A batch of the competition's certificates: the one still under way, or a new one."""
+    plans, _skipped = operations.competition_plans(competition)
+    return _start(plans, title=competition.name, user=user, competition_id=competition.id)
+
+
+def start_assessment_batch(assessment, user: User) -> tuple[CertificateBatch, bool]:
+    plans = operations.assessment_plans(assessment)
+    title = f"{assessment.year}年度{assessment.jurisdiction}{assessment.kind_label}考评"
+    return _start(plans, title=title, user=user, assessment_id=assessment.id)
+
+
+def _start(plans, *, title: str, user: User, competition_id=None, assessment_id=None):
+    source = (CertificateBatch.competition_id == competition_id if competition_id is not None
+              else CertificateBatch.assessment_id == assessment_id)
+    running = db.session.scalar(select(CertificateBatch).where(
+        source, CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]))
+        .order_by(CertificateBatch.id.desc()).limit(1))
+    if running is not None:
+        return running, False
+    if not plans:
+        raise Conflict(N_("没有可签发证书的奖励或考评结果。"))
+    size = max(1, int(current_app.config.get("CERTIFICATE_CHUNK_SIZE") or DEFAULT_CHUNK_SIZE))
+    batch = CertificateBatch(competition_id=competition_id, assessment_id=assessment_id, title=title[:200],
+                             status=BatchStatus.pending.value, total=len(plans), chunk_size=size,
+                             created_by_id=user.id)
+    for phase in (ChunkPhase.pdf.value, ChunkPhase.zip.value):
+        for position, start in enumerate(range(0, len(plans), size)):
+            part = plans[start:start + size]
+            batch.chunks.append(CertificateBatchChunk(
+                phase=phase, position=position, first_index=start, size=len(part),
+                items=[plan.item for plan in part], status=ChunkStatus.pending.value))
+    db.session.add(batch)
+    db.session.flush()
+    return batch, True
+
+
+def batch_state(batch: CertificateBatch) -> dict:
+    """Plain progress figures; the views add their own download addresses."""
+    return {"id": batch.id, "status": batch.status, "done": batch.done, "total": batch.total,
+            "zip_done": batch.zip_done, "pdf_ready": batch.pdf_path is not None,
+            "zip_ready": batch.zip_path is not None, "error": batch.error}
+
+
+def certificate_dir(app: Flask | None = None) -> Path:
+    app = app or current_app
+    configured = app.config.get("CERTIFICATE_DIR") or os.environ.get("CERTIFICATE_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "certificates"
+
+
+def batch_file(batch: CertificateBatch, which: str) -> Path | None:
+    relative = batch.pdf_path if which == "pdf" else batch.zip_path
+    return certificate_dir() / relative if relative else None
+
+
+# --- working ------------------------------------------------------------------------------------
+
+
+def run_pending_batches(app: Flask, max_chunks: int | None = None, processes: int | None = None) -> int:
+    """Work through pending batch chunks until none is left (or ``max_chunks`` were done).
+
+    For the scheduler: call it every few seconds; it returns at once when there is nothing to
+    do. ``processes`` is the number of rendering processes (default: one per CPU; 0 renders in
+    this process). Returns the number of chunks completed.
+    """
+    with app.app_context():
+        return BatchWorker(app, processes).run(max_chunks)
+
+
+@dataclass
+class _Claim:
+    chunk_id: int
+    batch_id: int
+    phase: str
+    path: Path
+
+
+class _InProcessExecutor(Executor):
+    """Runs each task at once in this process: ``processes=0``."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the caller through the future, like a pool
+            future.set_exception(error)
+        return future
+
+
+class BatchWorker:
+    def __init__(self, app: Flask, processes: int | None = None):
+        self.app = app
+        self.processes = (os.cpu_count() or 1) if processes is None else max(0, processes)
+        self.host = socket.gethostname()
+        self.id = f"{self.host}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease = timedelta(seconds=int(app.config.get("CERTIFICATE_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS))
+        self.directory = certificate_dir(app)
+        self._executor: Executor | None = None
+
+    # The pool starts with the first chunk, so an idle poll costs no process start.
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            if self.processes == 0:
+                self._executor = _InProcessExecutor()
+            else:
+                # spawn: children import only the renderer, and share no database connection.
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor
+
+    def run(self, max_chunks: int | None = None) -> int:
+        completed = claimed = 0
+        slots = 1 if self.processes == 0 else self.processes + 1  # one queued so no process waits
+        in_flight: dict[Future, _Claim] = {}
+        try:
+            self._release_claims_of_dead_processes()
+            self._fail_exhausted_chunks()
+            while True:
+                while len(in_flight) < slots and (max_chunks is None or claimed < max_chunks):
+                    claim = self._claim()
+                    if claim is None:
+                        break
+                    claimed += 1
+                    future = self._start(claim)
+                    if future is not None:
+                        in_flight[future] = claim
+                if not in_flight:
+                    break
+                finished, _ = wait(list(in_flight), timeout=self.lease.total_seconds() / 4,
+                                   return_when=FIRST_COMPLETED)
+                self._renew_leases()
+                for future in finished:
+                    claim = in_flight.pop(future)
+                    if self._complete(claim, future):
+                        completed += 1
+            self._finish_ready_batches()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+        return completed
+
+    # -- claims --
+
+    def _claimable(self, now):
+        stale = now - self.lease
+        return and_(
+            CertificateBatchChunk.attempts < MAX_ATTEMPTS,
+            or_(CertificateBatchChunk.status == ChunkStatus.pending.value,
+                and_(CertificateBatchChunk.status == ChunkStatus.running.value,
+                     CertificateBatchChunk.claimed_at < stale)))
+
+    def _claim(self) -> _Claim | None:
+        """Take the next chunk: merged-PDF chunks first, oldest batch first, in page order."""
+        while True:
+            now = utcnow()
+            with transaction():
+                row = db.session.execute(
+                    select(CertificateBatchChunk.id, CertificateBatchChunk.batch_id, CertificateBatchChunk.phase,
+                           CertificateBatchChunk.position)
+                    .join(CertificateBatch)
+                    .where(CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]),
+                           self._claimable(now))
+                    .order_by(CertificateBatchChunk.phase, CertificateBatchChunk.batch_id,
+                              CertificateBatchChunk.position)
+                    .limit(1)
+                    .with_for_update(skip_locked=True, of=CertificateBatchChunk)).first()
+                if row is None:
+                    return None
+                taken = db.session.execute(
+                    update(CertificateBatchChunk)
+                    .where(CertificateBatchChunk.id == row.id, self._claimable(now))
+                    .values(status=ChunkStatus.running.value, claimed_by=self.id, claimed_at=now,
+                            attempts=CertificateBatchChunk.attempts + 1)).rowcount
+                if taken:
+                    db.session.execute(update(CertificateBatch).where(
+                        CertificateBatch.id == row.batch_id, CertificateBatch.status == BatchStatus.pending.value)
+                        .values(status=BatchStatus.running.value, started_at=now))
+            if taken:
+                suffix = "pdf" if row.phase == ChunkPhase.pdf.value else "zip"
+                path = self.directory / f"batch-{row.batch_id}" / f"{row.phase}-{row.position:05d}.{suffix}"
+                return _Claim(row.id, row.batch_id, row.phase, path)
+            # another worker (SQLite has no SKIP LOCKED) took it between our read and write: next
+
+    def _renew_leases(self) -> None:
+        with transaction():
+            db.session.execute(update(CertificateBatchChunk).where(
+                CertificateBatchChunk.claimed_by == self.id,
+                CertificateBatchChunk.status == ChunkStatus.running.value).values(claimed_at=utcnow()))
+
+    def _release_claims_of_dead_processes(self) -> None:
+        """Chunks claimed on this host by a process that no longer exists are free again now."""
+        with transaction():
+            rows = db.session.execute(select(CertificateBatchChunk.id, CertificateBatchChunk.claimed_by).where(
+                CertificateBatchChunk.status == ChunkStatus.running.value,
+                CertificateBatchChunk.claimed_by.like(f"{self.host}:%"))).all()
+            for chunk_id, claimed_by in rows:
+                if not _process_alive(claimed_by):
+                    log.info("certificates: chunk %s was claimed by %s, which is gone; releasing it",
+                             chunk_id, claimed_by)
+                    db.session.execute(update(CertificateBatchChunk).where(
+                        CertificateBatchChunk.id == chunk_id, CertificateBatchChunk.claimed_by == claimed_by,
+                        CertificateBatchChunk.status == ChunkStatus.running.value)
+                        .values(status=ChunkStatus.pending.value, claimed_by=None, claimed_at=None))
+
+    def _fail_exhausted_chunks(self) -> None:
+        """A chunk interrupted ``MAX_ATTEMPTS`` times without finishing fails its batch."""
+        now = utcnow()
+        with transaction():
+            rows = db.session.execute(select(CertificateBatchChunk.id, CertificateBatchChunk.batch_id).join(
+                CertificateBatch).where(
+                CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]),
+                CertificateBatchChunk.attempts >= MAX_ATTEMPTS,
+                or_(CertificateBatchChunk.status == ChunkStatus.pending.value,
+                    and_(CertificateBatchChunk.status == ChunkStatus.running.value,
+                         CertificateBatchChunk.claimed_at < now - self.lease)))).all()
+        for chunk_id, batch_id in rows:
+            self._fail(chunk_id, batch_id, N_("证书生成多次中断，已停止，请重新生成。"))
+
+    # -- one chunk --
+
+    def _start(self, claim: _Claim) -> Future | None:
+        """Issue the chunk's certificates (committed before rendering) and hand the rendering over."""
+        previous_actor = current_actor()
+        try:
+            with transaction():
+                chunk = db.session.get(CertificateBatchChunk, claim.chunk_id)
+                batch = chunk.batch
+                creator = batch.created_by
+                # Audit entries of the certificates name the staff member who started the batch.
+                set_actor(Actor(creator.id, f"{creator.username}（批量证书）") if creator else Actor(None, "worker"))
+                certificates = []
+                for item in chunk.items:
+                    certificate, _created = operations.issue(operations.plan_for_item(item), creator)
+                    certificates.append(certificate)
+                db.session.flush()
+                data = [operations.certificate_data(certificate) for certificate in certificates]
+                names = [_entry_name(chunk.first_index + offset + 1, certificate)
+                         for offset, certificate in enumerate(certificates)]
+        except (operations.SourceGone, Invalid, Conflict) as error:
+            log.warning("certificates: batch %s chunk %s cannot be issued: %s", claim.batch_id, claim.chunk_id, error)
+            self._fail(claim.chunk_id, claim.batch_id, N_("竞赛奖励或考评结果已变更（可能已重新开放），请重新生成。"))
+            return None
+        finally:
+            set_actor(previous_actor)
+        claim.path.parent.mkdir(parents=True, exist_ok=True)
+        if claim.phase == ChunkPhase.pdf.value:
+            return self._pool().submit(render_chunk_pdf, data, str(claim.path))
+        return self._pool().submit(render_chunk_zip, list(zip(names, data)), str(claim.path))
+
+    def _complete(self, claim: _Claim, future: Future) -> bool:
+        error = future.exception()
+        if error is not None:
+            log.error("certificates: batch %s chunk %s failed: %r", claim.batch_id, claim.chunk_id, error)
+            with transaction():
+                chunk = db.session.get(CertificateBatchChunk, claim.chunk_id)
+                if chunk.claimed_by != self.id or chunk.status != ChunkStatus.running.value:
+                    return False
+                exhausted = chunk.attempts >= MAX_ATTEMPTS
+                chunk.error = f"{type(error).__name__}: {error}"[:2000]
+                chunk.status = ChunkStatus.pending.value
+                chunk.claimed_by = chunk.claimed_at = None
+            if exhausted:
+                self._fail(claim.chunk_id, claim.batch_id, N_("证书排版失败：%(error)s"), error=str(error)[:500])
+            return False
+        with transaction():
+            marked = db.session.execute(update(CertificateBatchChunk).where(
+                CertificateBatchChunk.id == claim.chunk_id, CertificateBatchChunk.claimed_by == self.id,
+                CertificateBatchChunk.status == ChunkStatus.running.value)
+                .values(status=ChunkStatus.done.value, finished_at=utcnow(), error="")).rowcount
+            if not marked:
+                return False  # our lease ran out and another worker took the chunk over
+            counter = "done" if claim.phase == ChunkPhase.pdf.value else "zip_done"
+            finished = (select(func.coalesce(func.sum(CertificateBatchChunk.size), 0))
+                        .where(CertificateBatchChunk.batch_id == claim.batch_id,
+                               CertificateBatchChunk.phase == claim.phase,
+                               CertificateBatchChunk.status == ChunkStatus.done.value).scalar_subquery())
+            db.session.execute(update(CertificateBatch).where(CertificateBatch.id == claim.batch_id)
+                               .values({counter: finished}))
+        self._finish(claim.batch_id)
+        return True
+
+    def _fail(self, chunk_id: int, batch_id: int, message: str, **params) -> None:
+        text = message % params if params else message
+        with transaction():
+            db.session.execute(update(CertificateBatchChunk).where(CertificateBatchChunk.id == chunk_id)
+                               .values(status=ChunkStatus.failed.value, claimed_by=None))
+            db.session.execute(update(CertificateBatch).where(
+                CertificateBatch.id == batch_id,
+                CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]))
+                .values(status=BatchStatus.failed.value, error=text, finished_at=utcnow()))
+
+    # -- finishing a batch --
+
+    def _finish_ready_batches(self) -> None:
+        """Finish running batches whose chunks are all done (e.g. their finisher died)."""
+        with transaction():
+            ids = db.session.scalars(select(CertificateBatch.id).where(
+                CertificateBatch.status == BatchStatus.running.value)).all()
+        for batch_id in ids:
+            self._finish(batch_id)
+
+    def _finish(self, batch_id: int) -> None:
+        """Merge the chunk PDFs once all are done, then the ZIPs; one worker at a time per batch."""
+        with transaction():
+            batch = db.session.scalar(select(CertificateBatch).where(
+                CertificateBatch.id == batch_id, CertificateBatch.status == BatchStatus.running.value)
+                .with_for_update(skip_locked=True))
+            if batch is None:
+                return
+            chunks = db.session.execute(select(CertificateBatchChunk.phase, CertificateBatchChunk.position,
+                                               CertificateBatchChunk.status)
+                                        .where(CertificateBatchChunk.batch_id == batch_id)).all()
+            folder = self.directory / f"batch-{batch_id}"
+
+            def ready(phase: str) -> list[Path] | None:
+                mine = sorted((chunk for chunk in chunks if chunk.phase == phase), key=lambda chunk: chunk.position)
+                if any(chunk.status != ChunkStatus.done.value for chunk in mine):
+                    return None
+                suffix = "pdf" if phase == ChunkPhase.pdf.value else "zip"
+                return [folder / f"{phase}-{chunk.position:05d}.{suffix}" for chunk in mine]
+
+            pdf_parts = ready(ChunkPhase.pdf.value)
+            if batch.pdf_path is None and pdf_parts is not None:
+                if not all(part.exists() for part in pdf_parts):
+                    self._redo_missing(batch_id, ChunkPhase.pdf.value, pdf_parts)
+                    return
+                _merge_pdfs(pdf_parts, folder / PDF_NAME)
+                batch.pdf_path = f"batch-{batch_id}/{PDF_NAME}"
+            zip_parts = ready(ChunkPhase.zip.value)
+            if batch.zip_path is None and zip_parts is not None:
+                if not all(part.exists() for part in zip_parts):
+                    self._redo_missing(batch_id, ChunkPhase.zip.value, zip_parts)
+                    return
+                _merge_zips(zip_parts, folder / ZIP_NAME)
+                batch.zip_path = f"batch-{batch_id}/{ZIP_NAME}"
+            finished = bool(batch.pdf_path and batch.zip_path)
+            if finished:
+                batch.status = BatchStatus.done.value
+                batch.finished_at = utcnow()
+        if finished:
+            for part in (pdf_parts or []) + (zip_parts or []):
+                part.unlink(missing_ok=True)
+            log.info("certificates: batch %s done", batch_id)
+
+    def _redo_missing(self, batch_id: int, phase: str, parts: list[Path]) -> None:
+        """A chunk marked done whose file is gone (e.g. written on another machine's disk): redo it."""
+        missing = [int(part.stem.rsplit("-", 1)[1]) for part in parts if not part.exists()]
+        db.session.execute(update(CertificateBatchChunk).where(
+            CertificateBatchChunk.batch_id == batch_id, CertificateBatchChunk.phase == phase,
+            CertificateBatchChunk.position.in_(missing)).values(status=ChunkStatus.pending.value, claimed_by=None))
+
+
+def _merge_pdfs(parts: list[Path], target: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part))
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as file:
+        writer.write(file)
+    os.replace(temporary, target)
+
+
+def _merge_zips(parts: list[Path], target: Path) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as merged:
+        for part in parts:
+            with zipfile.ZipFile(part) as chunk:
+                for info in chunk.infolist():
+                    with chunk.open(info) as source, merged.open(info.filename, "w") as sink:
+                        shutil.copyfileobj(source, sink, 1024 * 1024)
+    os.replace(temporary, target)
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def _entry_name(number: int, certificate) -> str:
+    holder = _UNSAFE_IN_NAMES.sub("_", certificate.holder_name).strip(" .")[:60] or "certificate"
+    return f"{number:04d}-{holder}-{certificate.serial}.pdf"
+
+
+def _process_alive(claimed_by: str) -> bool:
+    try:
+        pid = int(claimed_by.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not ours to judge: wait for the lease
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
