@@ -1,6 +1,7 @@
 """Demo data for studios: Wenzhou's 25 master studios and 8 public training bases, their leads,
-report windows, two earlier years of scored reports (for the charts), the 2025 assessments
-published, and 2026 reports in every state. Idempotent: whatever exists already is left alone.
+report windows, two earlier years of scored reports (for the charts), last year's assessments
+published, and this year's reports (2026 when written) in every state. Idempotent: whatever
+exists already is left alone. Years count from today, so the demo loads on any date.
 """
 from __future__ import annotations
 
@@ -22,8 +23,6 @@ from studios.rubrics import load_rubric
 
 CITY = "温州市"
 POLICY = "wenzhou-2018"
-CURRENT_YEAR = 2026
-HISTORY_YEARS = (2024, 2025)
 # A fixed pattern that passes the password rules; the accounts exist to own studios, and only
 # ``lead`` and ``lead2`` (bureau.demo.DEMO_USERS) are meant for logging in during a demo.
 GENERATED_LEAD_PASSWORD = "Dashi-Wenzhou-{number:02d}!"
@@ -70,54 +69,59 @@ APPRENTICE_NAMES = ["陈浩", "林晨", "王磊", "郑洁", "黄涛", "周颖", 
 LEVEL_STEPS = [("中级工", "高级工"), ("高级工", "技师"), ("初级工", "中级工"), ("高级工", "高级工"), ("", "中级工"),
                ("技师", "高级技师")]
 
-# 2026 report states for the studios after the two named leads' ones: in list order, then accepted.
-STATES_2026 = ["draft", "draft", "submitted", "submitted", "submitted", "returned", "none", "none"]
+# This year's report states for the studios after the two named leads' ones (a draft for ``lead``
+# to submit, a returned report for ``lead2``): in list order, then accepted and scored.
+CURRENT_STATES = ["draft", "draft", "submitted", "submitted", "submitted", "returned", "none", "none"]
 RETURN_REASON = "带徒协议和学员花名册未上传；培训人数与附件签到表不一致，请核对后重新提交。"
 
 
 def load_demo_studios() -> list[str]:
     rng = random.Random(20261121)  # fixed: every run makes the same data
+    today = queries.local_today()
+    current, previous = today.year, today.year - 1
     admin = demo_user("admin")
     leads = _leads()
-    for year, opens, deadline in ((2025, dt.date(2025, 11, 1), dt.date(2026, 1, 15)),
-                                  (CURRENT_YEAR, dt.date(2026, 11, 1), dt.date(2027, 1, 15))):
+    # Reports on a year open in its November and close mid-January; this year's window is open today.
+    for year in (previous, current):
         if queries.report_window(year) is None:
-            db.session.add(ReportWindow(year=year, opens_on=opens, deadline=deadline))
+            db.session.add(ReportWindow(year=year, opens_on=min(dt.date(year, 11, 1), today),
+                                        deadline=dt.date(year + 1, 1, 15)))
     studios = []
     for number, (name, kind, level, place, occupation, employer, username, _lead_name) in enumerate(STUDIOS, start=1):
         studio = db.session.scalar(select(Studio).where(Studio.name == name))
         if studio is None:
-            established = dt.date(2018 + rng.randrange(8), rng.randrange(1, 13), rng.randrange(1, 29))
+            established = dt.date(current - 8 + rng.randrange(8), rng.randrange(1, 13), rng.randrange(1, 29))
             studio = operations.create_studio({
                 "name": name, "kind": kind, "level": level, "jurisdiction": place, "policy": POLICY,
                 "lead": username or leads[number], "occupation": occupation, "host_employer": employer,
-                "established": established, "term_years": _renewed_term(established),
-                "grant_paid_on": established + dt.timedelta(days=90) if established.year < 2025 else None})
+                "established": established, "term_years": _renewed_term(established, current),
+                "grant_paid_on": established + dt.timedelta(days=90) if established.year < previous else None})
         studios.append(studio)
     for studio in studios:
-        for year in HISTORY_YEARS:
+        for year in (current - 2, previous):
             if studio.established.year <= year and queries.find_report(studio.id, year) is None:
                 _historical_report(studio, year, rng, admin)
     for kind in ("master_studio", "training_base"):
-        if queries.find_assessment(2025, kind, "city", CITY) is None:
-            assessment = operations.run_assessment(year=2025, kind=kind, level="city", jurisdiction=CITY,
+        if queries.find_assessment(previous, kind, "city", CITY) is None:
+            assessment = operations.run_assessment(year=previous, kind=kind, level="city", jurisdiction=CITY,
                                                    reward_amount=None, run_by=admin)
             if assessment.ties_at_cap:
                 operations.decide_tie(assessment, assessment.ties_at_cap[:1], "按技术攻关成果的实际效益择优")
             operations.publish_assessment(assessment)
-            # Published last March, as it would have been; the notice period is long over.
-            assessment.published_at, assessment.notice_ends_on = dt.datetime(2026, 3, 13, 1, 0), dt.date(2026, 3, 20)
-    states = ["draft", "returned"] + STATES_2026
+            # Published in March, as it would have been; the notice period is over.
+            assessment.published_at = min(dt.datetime(current, 3, 13, 1, 0), utcnow())
+            assessment.notice_ends_on = min(dt.date(current, 3, 20), today)
+    states = ["draft", "returned"] + CURRENT_STATES
     for index, studio in enumerate(studios):
-        if queries.find_report(studio.id, CURRENT_YEAR) is None:
-            _current_report(studio, states[index] if index < len(states) else "accepted", rng, admin)
-    return [f"Studios: {len(STUDIOS)} studios and bases in {CITY}, reports for {HISTORY_YEARS[0]}–{CURRENT_YEAR}, "
-            f"2025 assessments published (leads lead03…lead{len(STUDIOS):02d} own the others)"]
+        if queries.find_report(studio.id, current) is None:
+            _current_report(studio, current, states[index] if index < len(states) else "accepted", rng, admin)
+    return [f"Studios: {len(STUDIOS)} studios and bases in {CITY}, reports for {current - 2}–{current}, "
+            f"{previous} assessments published (leads lead03…lead{len(STUDIOS):02d} own the others)"]
 
 
-def _renewed_term(established: dt.date) -> int:
+def _renewed_term(established: dt.date, current: int) -> int:
     """Terms of 3 years, renewed so far: every demo studio is in its current term."""
-    return 3 * ((CURRENT_YEAR - established.year) // 3 + 1)
+    return 3 * ((current - established.year) // 3 + 1)
 
 
 def _leads() -> dict[int, str]:
@@ -181,11 +185,11 @@ def _historical_report(studio: Studio, year: int, rng: random.Random, admin) -> 
     db.session.flush()
 
 
-def _current_report(studio: Studio, state: str, rng: random.Random, admin) -> None:
+def _current_report(studio: Studio, year: int, state: str, rng: random.Random, admin) -> None:
     """This year's report, taken through the same steps a lead and the bureau take."""
     if state == "none":
         return
-    report = operations.save_report(studio, CURRENT_YEAR, _content(studio, CURRENT_YEAR, rng, complete=state != "draft"))
+    report = operations.save_report(studio, year, _content(studio, year, rng, complete=state != "draft"))
     if state == "draft":
         return
     operations.submit_report(report)
