@@ -458,6 +458,9 @@ def certified_statement(snapshot: dict) -> str:
 
 
 def render_pdf(certificate: Certificate) -> bytes:
+    """The certificate as a one-page PDF; a revoked certificate is not printed again (409)."""
+    if not certificate.valid:
+        raise Conflict(N_("该证书已吊销，不能再下载打印。"))
     return render_certificate_pdf(certificate_data(certificate))
 
 

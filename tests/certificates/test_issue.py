@@ -36,7 +36,7 @@ def person_name(n: int) -> str:
 
 def people(count: int, *, start: int = 1) -> list[dict]:
     return [{"name": person_name(n), "id_number": person_id(n % 1000, birth=f"19{80 + n // 1000:02d}0101"),
-             "employer": "温州某机械有限公司", "local": True, "theory": 90 - n % 30, "practical": 95 - n % 35}
+             "employer": "温州某机械有限公司", "local": True, "theory": 90 - n % 30, "practical": round(95 - n * 0.03, 2)}
             for n in range(start, start + count)]
 
 
@@ -275,6 +275,7 @@ def test_revocation_needs_staff_and_a_reason_and_is_audited(app, client, users, 
     body = response.get_json()
     assert body["status"] == "revoked" and body["revoked_reason"] == "获奖资格经复核被取消" and body["revoked_at"]
     assert client.post(url, json={"reason": "再次"}, headers=admin).status_code == 409
+    assert client.get(body["pdf_url"], headers=admin).status_code == 409  # not printed again
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "certificate",
                                                         AuditEntry.action == "update")).one()
     assert entry.after["status"] == "revoked" and "获奖资格经复核被取消" in entry.summary
