@@ -11,6 +11,11 @@ HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-5000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$HOST:$PORT}"
 
+if "$VENV/bin/python" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex((sys.argv[1], int(sys.argv[2]))) != 0)" "$HOST" "$PORT"; then
+  echo "Port $PORT on $HOST is already in use. Stop what runs there, or choose another: PORT=8001 bash scripts/run.sh" >&2
+  exit 1
+fi
+
 "$VENV/bin/flask" db upgrade
 "$VENV/bin/flask" demo
 
