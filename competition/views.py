@@ -16,6 +16,7 @@ from bureau.errors import Conflict, Invalid
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition import operations
+from competition.award_queries import awards_by_result
 from competition.access import ORGANISER, STAFF, owns_competition, visible_competitions
 from competition.forms import (CATEGORY_LABELS, GROUP_LABELS, MEDAL_LABELS, STATUS_LABELS, TIER_LABELS,
                                CompetitionForm, DecisionForm, NoticeForm, ObjectionForm, ReopenForm, ResultForm,
@@ -401,12 +402,9 @@ def _public_notice(notice_id: int) -> PublicNotice:
 
 def _notice_rows(notice: PublicNotice):
     """The published list: one row per result with its awards described (ID numbers masked)."""
-    awards_by_result: dict[int, list[Award]] = {}
-    for award in db.session.scalars(select(Award).where(Award.competition_id == notice.competition_id,
-                                                        Award.result_id.is_not(None))):
-        awards_by_result.setdefault(award.result_id, []).append(award)
+    awards = awards_by_result(notice.competition_id)
     results = sorted(notice.competition.results, key=lambda r: (r.entry_group or "", r.rank or 0, r.position))
-    return [(result, awards_by_result.get(result.id, [])) for result in results]
+    return [(result, awards.get(result.id, [])) for result in results]
 
 
 def award_text(award: Award) -> str:
