@@ -120,3 +120,20 @@ def studio_terms(now: datetime, params: dict) -> str:
             for clerk in _staff():
                 notify(clerk, key, subject)
     return f"{warned} warned, {expired} expired"
+
+
+@job("end_assessment_notices", N_("考评结果公示期满提醒"), hour=0, minute=15)
+def end_assessment_notices(now: datetime, params: dict) -> str:
+    """When an assessment's notice period is over, staff are told once that the list stands and
+    its certificates and rewards can be issued (objections to studio lists are handled on paper)."""
+    from studios.models import Assessment, AssessmentStatus
+
+    ended = db.session.scalars(select(Assessment).where(Assessment.status == AssessmentStatus.published.value,
+                                                        Assessment.notice_ends_on < now.date())).all()
+    told = 0
+    for assessment in ended:
+        for clerk in _staff():
+            told += notify(clerk, f"assessment-{assessment.id}-notice-ended",
+                           f"{assessment.year}年度{assessment.jurisdiction}{assessment.kind_label}考评结果公示期满",
+                           "公示期已结束，可颁发优秀证书并发放奖励。", f"/assessments/{assessment.id}")
+    return f"{len(ended)} ended, {told} told"

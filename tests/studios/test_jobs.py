@@ -77,3 +77,17 @@ def test_terms_warn_within_90_days_and_expire_after(app, users, studio):
     run_job("studio_terms", datetime(2027, 3, 1, 3))
     db.session.refresh(studio)
     assert studio.status == "expired"
+
+
+def test_staff_hear_once_when_an_assessment_notice_period_ends(app, users, studio):
+    from studios.models import Assessment
+
+    assessment = Assessment(year=2026, kind="master_studio", level="city", jurisdiction="温州市", policy="wenzhou-2018",
+                            run_by=users["admin"], pass_score=60, excellent_percent=15, excellent_cap=0,
+                            reward_amount=0, reward_cap=50000, status="published", notice_ends_on=date(2027, 3, 10))
+    db.session.add(assessment)
+    db.session.commit()
+    assert run_job("end_assessment_notices", datetime(2027, 3, 10, 0, 15)).result == "0 ended, 0 told"
+    run_job("end_assessment_notices", datetime(2027, 3, 11, 0, 15))
+    run_job("end_assessment_notices", datetime(2027, 3, 12, 0, 15))
+    assert notes(users["admin"]) == [f"assessment-{assessment.id}-notice-ended"]
