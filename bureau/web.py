@@ -19,20 +19,22 @@ class NavItem:
     label: str
     endpoint: str
     roles: tuple[str, ...]
+    group: int = 1  # 0 home, 1 the areas' work, 2 system administration, 3 the user's own settings
 
 
-# Areas append their entries here when they are imported (see bureau.app.BLUEPRINT_MODULES).
+# Areas add their entries when they are imported (see bureau.app.BLUEPRINT_MODULES).
 NAVIGATION: list[NavItem] = [
-    NavItem(_l("首页"), "main.home", tuple(r.value for r in Role)),
-    NavItem(_l("用户管理"), "accounts.user_list", (Role.admin.value,)),
-    NavItem(_l("审计日志"), "audit.entries", (Role.admin.value,)),
-    NavItem(_l("API 令牌"), "accounts.tokens", tuple(r.value for r in Role)),
+    NavItem(_l("首页"), "main.home", tuple(r.value for r in Role), group=0),
+    NavItem(_l("用户管理"), "accounts.user_list", (Role.admin.value,), group=2),
+    NavItem(_l("审计日志"), "audit.entries", (Role.admin.value,), group=2),
+    NavItem(_l("API 令牌"), "accounts.tokens", tuple(r.value for r in Role), group=3),
 ]
 
 
-def add_navigation(label, endpoint: str, *roles: str) -> None:
-    """Add a menu entry before the account entries (user management, audit log, tokens)."""
-    NAVIGATION.insert(len(NAVIGATION) - 3, NavItem(label, endpoint, roles))
+def add_navigation(label, endpoint: str, *roles: str, system: bool = False) -> None:
+    """Add a menu entry: the areas' work first, then system administration, in registration order."""
+    NAVIGATION.append(NavItem(label, endpoint, roles, group=2 if system else 1))
+    NAVIGATION.sort(key=lambda item: item.group)  # stable: keeps registration order within a group
 
 
 @blueprint.app_context_processor

@@ -22,7 +22,7 @@ from bureau.scheduler.registry import local_now, run_job
 from bureau.web import add_navigation
 
 blueprint = Blueprint("jobs", __name__)
-add_navigation(_l("定时任务"), "jobs.index", Role.admin.value)
+add_navigation(_l("定时任务"), "jobs.index", Role.admin.value, system=True)
 
 
 class SettingForm(FlaskForm):
