@@ -1,14 +1,13 @@
 """Competition endpoints of the JSON API (contract: ../shared/API.md)."""
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import func, select
 
 from bureau.access import allow, authenticated_user
 from bureau.api import ApiError, api_route, schema
 from bureau.api.views import json_object
 from bureau.db import db
-from bureau.errors import Invalid, Problem
 from bureau.text import N_
 from competition import operations
 from competition.access import ORGANISER, STAFF, owns_competition, visible_competitions

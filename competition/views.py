@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bureau.access import allow, authenticated_user, public
 from bureau.db import db
-from bureau.errors import Conflict, Invalid
+from bureau.errors import Invalid
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition import operations
@@ -22,7 +22,7 @@ from competition.forms import (CATEGORY_LABELS, GROUP_LABELS, MEDAL_LABELS, STAT
                                CompetitionForm, DecisionForm, NoticeForm, ObjectionForm, ReopenForm, ResultForm,
                                UploadForm, VersionForm)
 from competition.idnumber import mask_id_number
-from competition.models import TIERS, Award, Competition, NoticeStatus, Objection, PublicNotice, Result, Status
+from competition.models import TIERS, Award, Competition, NoticeStatus, Objection, PublicNotice, Result
 from competition.spreadsheet import results_template_xlsx, write_xlsx
 import competition.demo  # noqa: F401  (registers the demo loader)
 

@@ -1,5 +1,5 @@
 """Competition pages: registry, one-by-one entry, upload with preview, sign-off, public notice, exports."""
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 import openpyxl

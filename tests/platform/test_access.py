@@ -1,6 +1,5 @@
 """Deny by default: every route declares who may use it; CSRF on every form post."""
 import pytest
-from flask import Flask
 
 from bureau.access import access_rule_for
 from tests.conftest import csrf_token_from

@@ -4,8 +4,6 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bureau.accounts.models import Role
-from bureau.accounts.operations import create_user
 from bureau.db import db
 from bureau.scheduler.models import Notification
 from bureau.scheduler.process import load_jobs
