@@ -30,7 +30,6 @@ BLUEPRINT_MODULES = [
     "studios.api",
     "bureau.certificates.views",
 ]
-OPTIONAL_BLUEPRINT_MODULES: list[str] = []
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -121,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from bureau.api import api
 
-    for module_name in BLUEPRINT_MODULES + OPTIONAL_BLUEPRINT_MODULES:
+    for module_name in BLUEPRINT_MODULES:
         module = importlib.import_module(module_name)
         if hasattr(module, "blueprint"):
             app.register_blueprint(module.blueprint)
