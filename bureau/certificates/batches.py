@@ -37,7 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from bureau.accounts.models import User
 from bureau.audit.recorder import Actor, current_actor, set_actor
@@ -123,8 +123,12 @@ def run_pending_batches(app: Flask, max_chunks: int | None = None, processes: in
     """Work through pending batch chunks until none is left (or ``max_chunks`` were done).
 
     For the scheduler: call it every few seconds; it returns at once when there is nothing to
-    do. ``processes`` is the number of rendering processes (default: one per CPU; 0 renders in
-    this process). Returns the number of chunks completed.
+    do, and otherwise when every chunk it could claim is done (a 1,000-certificate batch: tens
+    of seconds for the PDF, a minute or two more for the ZIP). ``processes`` is the number of
+    rendering processes (default: one per CPU; 0 renders in this process). They are started
+    with ``spawn``, which imports the caller's ``__main__`` again: a script calling this needs
+    the ``if __name__ == "__main__":`` guard (the ``flask`` command has it). Returns the number
+    of chunks completed.
     """
     with app.app_context():
         return BatchWorker(app, processes).run(max_chunks)
@@ -332,13 +336,9 @@ class BatchWorker:
                 .values(status=ChunkStatus.done.value, finished_at=utcnow(), error="")).rowcount
             if not marked:
                 return False  # our lease ran out and another worker took the chunk over
-            counter = "done" if claim.phase == ChunkPhase.pdf.value else "zip_done"
-            finished = (select(func.coalesce(func.sum(CertificateBatchChunk.size), 0))
-                        .where(CertificateBatchChunk.batch_id == claim.batch_id,
-                               CertificateBatchChunk.phase == claim.phase,
-                               CertificateBatchChunk.status == ChunkStatus.done.value).scalar_subquery())
-            db.session.execute(update(CertificateBatch).where(CertificateBatch.id == claim.batch_id)
-                               .values({counter: finished}))
+            # Only the worker that marked the chunk done counts it; the increment is evaluated on
+            # the row as it is after any concurrent increment (a sum in a subquery would not be).
+            _count(claim.batch_id, claim.phase, db.session.get(CertificateBatchChunk, claim.chunk_id).size)
         self._finish(claim.batch_id)
         return True
 
@@ -408,9 +408,18 @@ class BatchWorker:
     def _redo_missing(self, batch_id: int, phase: str, parts: list[Path]) -> None:
         """A chunk marked done whose file is gone (e.g. written on another machine's disk): redo it."""
         missing = [int(part.stem.rsplit("-", 1)[1]) for part in parts if not part.exists()]
-        db.session.execute(update(CertificateBatchChunk).where(
+        chunks = db.session.scalars(select(CertificateBatchChunk).where(
             CertificateBatchChunk.batch_id == batch_id, CertificateBatchChunk.phase == phase,
-            CertificateBatchChunk.position.in_(missing)).values(status=ChunkStatus.pending.value, claimed_by=None))
+            CertificateBatchChunk.position.in_(missing), CertificateBatchChunk.status == ChunkStatus.done.value)).all()
+        for chunk in chunks:
+            chunk.status, chunk.claimed_by, chunk.attempts = ChunkStatus.pending.value, None, 0
+            _count(batch_id, phase, -chunk.size)
+
+
+def _count(batch_id: int, phase: str, size: int) -> None:
+    counter = CertificateBatch.done if phase == ChunkPhase.pdf.value else CertificateBatch.zip_done
+    db.session.execute(update(CertificateBatch).where(CertificateBatch.id == batch_id)
+                       .values({counter: counter + size}))
 
 
 def _merge_pdfs(parts: list[Path], target: Path) -> None:

@@ -95,7 +95,7 @@ def verify(serial: str):
     state, certificate, canonical = operations.lookup(serial)
     if state != "malformed" and canonical != serial:
         return redirect(url_for("certificates.verify", serial=canonical))
-    page = render_template("certificates/pages/verify.html", state=state, serial=canonical or serial,
+    page = render_template("certificates/pages/verify.html", state=state, serial=(canonical or serial)[:64],
                            certificate=certificate,
                            statement=operations.certified_statement(certificate.snapshot) if certificate else "")
     response = _no_cache(current_app.make_response((page, 200 if certificate else 404)))
