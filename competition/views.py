@@ -38,7 +38,15 @@ BAND_LINE = re.compile(r"^\s*(\d+)\s*(?:[-–—~至到]\s*(\d+))?\s*[,，:：\s
 def labels():
     return {"tier_labels": TIER_LABELS, "category_labels": CATEGORY_LABELS, "group_labels": GROUP_LABELS,
             "medal_labels": MEDAL_LABELS, "status_labels": STATUS_LABELS, "mask_id": mask_id_number,
-            "endpoints": current_app.view_functions, "rank_range": rank_range}
+            "endpoints": current_app.view_functions, "rank_range": rank_range, "tier_text": tier_text}
+
+
+def tier_text(competition: Competition) -> str:
+    """E.g. 市级一类 (City class 1): the tier and, where there is one, the category."""
+    if not competition.category:
+        return str(TIER_LABELS[competition.tier])
+    return _("%(tier)s%(category)s", tier=TIER_LABELS[competition.tier],
+             category=CATEGORY_LABELS[str(competition.category)])
 
 
 def rank_range(band: dict) -> str:
