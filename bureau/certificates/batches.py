@@ -3,7 +3,8 @@
 A web request only *starts* a batch: it lists the certificates due (``operations.*_plans``) and
 stores them as chunks of ``CERTIFICATE_CHUNK_SIZE`` (default 100), twice: ``pdf`` chunks (issue
 the certificates, lay each chunk out as one PDF, merged into the batch PDF) and ``zip`` chunks
-(one PDF per certificate, for the batch ZIP). Workers do the rest:
+(one PDF per certificate, for the batch ZIP; taken up once the merged PDF is written). Workers
+do the rest:
 
     run_pending_batches(app)                    # from the scheduler, or
     flask --app wsgi certificates work [--once] # a worker process of its own
@@ -226,7 +227,11 @@ class BatchWorker:
                            CertificateBatchChunk.position)
                     .join(CertificateBatch)
                     .where(CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]),
-                           self._claimable(now))
+                           self._claimable(now),
+                           # ZIP chunks wait for the merged PDF, so that merging, on the way to
+                           # what staff wait for, does not share the processors with them.
+                           or_(CertificateBatchChunk.phase == ChunkPhase.pdf.value,
+                               CertificateBatch.pdf_path.is_not(None)))
                     .order_by(CertificateBatchChunk.phase, CertificateBatchChunk.batch_id,
                               CertificateBatchChunk.position)
                     .limit(1)
@@ -427,7 +432,7 @@ def _merge_pdfs(parts: list[Path], target: Path) -> None:
 
     writer = PdfWriter()
     for part in parts:
-        writer.append(str(part))
+        writer.append(str(part), import_outline=False)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with open(temporary, "wb") as file:
         writer.write(file)
