@@ -2,7 +2,8 @@
 
 Plain arithmetic, no Flask: the page must work offline and under a strict CSP, so there is no
 chart library — the server computes where each bar, point and label goes and the template
-writes the SVG elements. Coordinates are in SVG user units (the viewBox).
+writes the SVG elements. Coordinates are in SVG user units (the viewBox). The frame, ticks and
+gridline steps are shared with the other charts (``bureau.charts``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bureau.charts import Frame, Tick, nice_step
 from studios.messages import format_points
 
 WIDTH, HEIGHT = 640, 260
@@ -20,19 +22,7 @@ MAX_SCORE = 100
 LINE_INSET = 30
 
 
-@dataclass(frozen=True)
-class Frame:
-    """The SVG's size and the plot area's edges, for the template's axes and gridlines."""
-
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = WIDTH - RIGHT
-    top: int = TOP
-    bottom: int = TOP + PLOT_HEIGHT
-
-
-FRAME = Frame()
+FRAME = Frame(width=WIDTH, height=HEIGHT, left=LEFT, right=WIDTH - RIGHT, top=TOP, bottom=TOP + PLOT_HEIGHT)
 
 
 @dataclass(frozen=True)
@@ -44,12 +34,6 @@ class Bar:
     y: float
     width: float
     height: float
-
-
-@dataclass(frozen=True)
-class Tick:
-    position: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -104,9 +88,7 @@ def score_histogram(scores: Sequence[Decimal], cut_score: Decimal | None, *, bin
     counts = [0] * bins
     for score in scores:
         counts[min(int((score - start) // bin_width), bins - 1)] += 1
-    top = max(max(counts, default=0), 1)
-    step = max(1, -(-top // 5))  # at most about 5 gridlines, whole numbers only
-    top = -(-top // step) * step
+    step, top = nice_step(max(counts, default=0))  # at most about 5 gridlines, whole numbers only
     bar_width = PLOT_WIDTH / bins
     bars = tuple(
         Bar(start + i * bin_width, start + (i + 1) * bin_width, count, round(LEFT + i * bar_width + 1, 1),
