@@ -33,6 +33,7 @@ import shutil
 import socket
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -150,7 +151,7 @@ class _InProcessExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # handed to the caller through the future, like a pool
+        except Exception as error:  # handed to the caller through the future, as a pool does
             future.set_exception(error)
         return future
 
@@ -196,16 +197,30 @@ class BatchWorker:
                 finished, _ = wait(list(in_flight), timeout=self.lease.total_seconds() / 4,
                                    return_when=FIRST_COMPLETED)
                 self._renew_leases()
+                broken = False
                 for future in finished:
                     claim = in_flight.pop(future)
                     if self._complete(claim, future):
                         completed += 1
+                    broken |= isinstance(future.exception(), BrokenProcessPool)
+                if broken:
+                    # A rendering process died (killed, out of memory): every task of the pool
+                    # fails with it. Their chunks go back to pending; a new pool takes over.
+                    for future in list(in_flight):
+                        wait([future])
+                        self._complete(in_flight.pop(future), future)
+                    self._drop_pool()
             self._finish_ready_batches()
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
         return completed
+
+    def _drop_pool(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     # -- claims --
 

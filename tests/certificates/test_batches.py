@@ -308,3 +308,32 @@ def test_the_openapi_document_describes_the_certificate_endpoints(app, client):
     assert "get" in paths["/api/v1/certificates/batches/{batch_id}"]
     assert "post" in paths["/api/v1/certificates/{serial}/revoke"]
     assert paths["/api/v1/certificates/batches"]["post"]["responses"].keys() >= {"202", "401", "403", "409", "422"}
+
+
+def _die_the_first_time(items, path):
+    """Stands in for the chunk renderer in a worker process: the first call kills its process."""
+    marker = Path(os.environ["CERTIFICATE_TEST_MARKER"])
+    if not marker.exists():
+        marker.write_text("died")
+        os._exit(1)
+    from bureau.certificates.worker import render_chunk_pdf
+    return render_chunk_pdf(items, path)
+
+
+def test_a_rendering_process_that_dies_is_replaced_and_its_chunk_redone(app, client, users, api_token,
+                                                                       certificate_dir, tmp_path, monkeypatch):
+    from bureau.certificates import batches
+
+    monkeypatch.setenv("CERTIFICATE_TEST_MARKER", str(tmp_path / "died"))
+    monkeypatch.setattr(batches, "render_chunk_pdf", _die_the_first_time)
+    app.config["CERTIFICATE_CHUNK_SIZE"] = 2
+    competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=3)  # 4 certificates
+    headers = api_token("admin")
+    batch_id = start(client, headers, competition.id)
+    run_pending_batches(app, processes=1)
+    assert (tmp_path / "died").exists()
+    check_outputs(client, headers, batch_id, tmp_path)
+    attempts = db.session.scalars(select(CertificateBatchChunk.attempts).where(
+        CertificateBatchChunk.batch_id == batch_id, CertificateBatchChunk.phase == "pdf")
+        .order_by(CertificateBatchChunk.position)).all()
+    assert attempts[0] == 2 and max(attempts) <= 2
