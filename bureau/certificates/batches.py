@@ -31,6 +31,7 @@ import re
 import secrets
 import shutil
 import socket
+import threading
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -134,6 +135,27 @@ def run_pending_batches(app: Flask, max_chunks: int | None = None, processes: in
     """
     with app.app_context():
         return BatchWorker(app, processes).run(max_chunks)
+
+
+_background_lock = threading.Lock()
+_background: threading.Thread | None = None
+
+
+def run_pending_batches_in_background(app: Flask, processes: int | None = None) -> bool:
+    """Start ``run_pending_batches`` in a thread of this process unless one is still running.
+
+    Returns at once (True if it started a thread). For a scheduled job that must not hold its
+    own transaction open while batches are made: on SQLite the job's uncommitted write would
+    keep the worker's writes waiting.
+    """
+    global _background
+    with _background_lock:
+        if _background is not None and _background.is_alive():
+            return False
+        _background = threading.Thread(target=run_pending_batches, args=(app,), kwargs={"processes": processes},
+                                       name="certificate-batches", daemon=True)
+        _background.start()
+        return True
 
 
 @dataclass

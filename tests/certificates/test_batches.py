@@ -337,3 +337,16 @@ def test_a_rendering_process_that_dies_is_replaced_and_its_chunk_redone(app, cli
         CertificateBatchChunk.batch_id == batch_id, CertificateBatchChunk.phase == "pdf")
         .order_by(CertificateBatchChunk.position)).all()
     assert attempts[0] == 2 and max(attempts) <= 2
+
+
+def test_batches_can_be_run_in_a_background_thread_one_at_a_time(app, client, users, api_token, certificate_dir,
+                                                                  tmp_path):
+    from bureau.certificates import batches
+
+    competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=2)
+    headers = api_token("admin")
+    batch_id = start(client, headers, competition.id)
+    assert batches.run_pending_batches_in_background(app, processes=0) is True
+    assert batches.run_pending_batches_in_background(app, processes=0) is False  # still at work
+    batches._background.join(timeout=60)
+    check_outputs(client, headers, batch_id, tmp_path)
