@@ -30,6 +30,7 @@ def test_staff_make_a_competitions_certificates_and_download_them(page, live_ser
     page.goto(f"{live_server}/competitions/{competition.id}")
     assert competition.name in page.inner_text("h1")
     page.click("nav.mainnav >> text=证书")
+    screenshot(page, "certificates-index")
     page.click(f"[data-testid=competition-certificates-{competition.id}]")
     assert "应发证书（16 份，已签发 0 份）" in page.content()
     screenshot(page, "certificates-competition")
