@@ -29,6 +29,7 @@ BLUEPRINT_MODULES = [
     "studios.views",
     "studios.api",
     "bureau.certificates.views",
+    "bureau.dashboard.views",
 ]
 
 

@@ -217,7 +217,7 @@ def budget_amounts(raw: Mapping[str, object]) -> dict[str, int | None]:
         text = str(raw.get(category) or "").replace(",", "").replace("，", "").replace("¥", "").strip()
         if text == "":
             amounts[category] = None
-        elif not text.isdigit() or int(text) > MAX_BUDGET:
+        elif not text.isdecimal() or int(text) > MAX_BUDGET:
             problems.append(Problem(category, N_("须为不超过100亿的整数（元）")))
         else:
             amounts[category] = int(text)

@@ -162,6 +162,19 @@ EXPECTATIONS: dict[str, dict] = {
     "api.get_certificate_batch": STAFF_ONLY,
     "api.certificate_batch_pdf": STAFF_ONLY,
     "api.certificate_batch_zip": STAFF_ONLY,
+    # --- dashboard: targets, budgets and money are the bureau's own business ---
+    "dashboard.index": STAFF_ONLY,
+    "dashboard.targets": STAFF_ONLY,
+    "dashboard.create_target": STAFF_ONLY,
+    "dashboard.edit_target": STAFF_ONLY,
+    "dashboard.delete_target": STAFF_ONLY,
+    "dashboard.load_targets": STAFF_ONLY,
+    "dashboard.budget": STAFF_ONLY,
+    "dashboard.quota": STAFF_ONLY,
+    "dashboard.mark_contest": STAFF_ONLY,
+    "dashboard.unmark_contest": STAFF_ONLY,
+    "dashboard.export": STAFF_ONLY,
+    "dashboard.summary_pdf": STAFF_ONLY,
 }
 
 # Values for the routes' URL variables, by variable name: a key of ``World.ids`` or a constant.
@@ -184,4 +197,7 @@ URL_VALUES: dict[str, object] = {
     "code": ("const", "wenzhou-2018"),
     "kind": ("const", "master_studio"),
     "filename": ("const", "css/app.css"),
+    "target_id": "target_id",
+    "mark_id": "mark_id",
+    "table": ("const", "targets"),
 }

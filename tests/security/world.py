@@ -98,6 +98,14 @@ def build_world(app, users, *, certificates: bool = True) -> World:
     ids.update(studio_id=studio.id, other_studio_id=studio_b.id, year=year, attachment_id=attachment.id,
                assessment_id=assessment.id)
 
+    # The dashboard: a target of 温州市, and competition A marked as a selection contest.
+    from bureau.dashboard import operations as dashboard
+
+    target = dashboard.create_target({"jurisdiction": "温州市", "year": year, "label": "矩阵测试指标",
+                                      "metric": "competitions", "value": "20"})
+    mark = dashboard.mark_contest("fujian-2023", competition)
+    ids.update(target_id=target.id, mark_id=mark.id)
+
     # An API token of organiser A (for the revoke route), made the way the tokens page makes it.
     issue_token(users["organiser"])
     from bureau.accounts.models import ApiToken
