@@ -4,12 +4,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from bureau import config as bureau_config
 from bureau.db import db
@@ -33,6 +34,15 @@ BLUEPRINT_MODULES = [
 ]
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` up to the largest id the databases store (PostgreSQL ``integer``): a longer
+    number in a URL is no record (404), not an overflow inside the database driver (500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**31 - 1,
+                 signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over HTTPS, not only by config."""
 
@@ -52,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(bureau_config.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     app.session_interface = HttpsAwareSessionInterface()
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     # First of all before-request hooks: ``g`` lives on the app context, which outlives a request
     # when one was already pushed (CLI, tests); per-request caches (login, CSRF) must not leak.
     app.before_request(_start_with_fresh_globals)
@@ -142,9 +153,52 @@ SECURITY_HEADERS = {
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+MAX_RECORD_ID = 2**31 - 1  # PostgreSQL integer: the ids, and a bound on anything counted
+
+
+def _refuse_page_numbers_past_any_list():
+    """``?page=`` of a paginated list past any list there can be is 404, before its row offset
+    overflows the database's integers (a 500 on SQLite and PostgreSQL alike)."""
+    page = request.args.get("page", type=int)
+    if page is not None and page > MAX_RECORD_ID:
+        abort(404)
+
+
+def _unstorable(value) -> bool:
+    """Text PostgreSQL cannot store (NUL) or no driver can encode (a lone surrogate from a JSON escape)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
+def _refuse_text_no_database_stores():
+    """400 at the door for such text in the URL, query, form or JSON body, on SQLite and PostgreSQL
+    alike, instead of a 500 from the database driver deep inside a view. Uploaded files are bytes
+    and are checked by their readers."""
+    texts = [*(request.view_args or {}).values(), *(text for pair in request.args.items(multi=True) for text in pair)]
+    if request.method in STATE_CHANGING:
+        texts += [text for pair in request.form.items(multi=True) for text in pair]
+        if request.is_json:
+            texts.append(request.get_json(silent=True))
+    if any(_unstorable(text) for text in texts):
+        abort(400)
+
+
 def _register_request_hooks(app: Flask) -> None:
     from bureau.access import enforce_access, is_api_request
 
+    app.before_request(_refuse_text_no_database_stores)
+    app.before_request(_refuse_page_numbers_past_any_list)
     app.before_request(enforce_access)
 
     @app.after_request

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from bureau.access import allow, authenticated_user
 from bureau.api import ApiError, api_route, schema
@@ -103,7 +103,8 @@ def create_competition():
 def list_competitions():
     query = visible_competitions(authenticated_user()).order_by(Competition.year.desc(), Competition.id)
     if year := request.args.get("year", type=int):
-        query = query.where(Competition.year == year)
+        # A year no integer column holds matches nothing (and must not overflow the driver).
+        query = query.where(Competition.year == year if abs(year) < 2**31 else false())
     if tier := request.args.get("tier"):
         query = query.where(Competition.tier == tier)
     competitions = db.session.scalars(query).all()

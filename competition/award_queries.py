@@ -99,11 +99,11 @@ class RegisterFilters:
         year_text = (args.get("year") or "").strip()
         competition_text = (args.get("competition") or "").strip()
         return cls(
-            year=int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None,
+            year=int(year_text) if year_text.isdecimal() and 2000 <= int(year_text) <= 2100 else None,
             tier=one_of("tier", TIERS), policy=one_of("policy", policies), kind=one_of("kind", KINDS),
             payee=one_of("payee", PAYEES), status=one_of("status", STATUSES), paid=one_of("paid", ("yes", "no")),
             q=(args.get("q") or "").strip()[:50],
-            competition=int(competition_text) if competition_text.isdigit() and len(competition_text) < 10 else None)
+            competition=int(competition_text) if competition_text.isdecimal() and len(competition_text) < 10 else None)
 
     def as_args(self) -> dict[str, str]:
         """The non-empty filters, for links and hidden form fields."""

@@ -65,7 +65,7 @@ def _bands_from_text(text: str, payload_key: str) -> list[dict] | str:
         if not match:
             return line  # reported by the shared validation as a bad band
         low, high, payload = match.groups()
-        value = int(payload.replace(",", "")) if payload_key == "amount" and payload.replace(",", "").isdigit() else payload
+        value = int(payload.replace(",", "")) if payload_key == "amount" and payload.replace(",", "").isdecimal() else payload
         bands.append({"from_rank": int(low), "to_rank": int(high or low), payload_key: value})
     return bands
 
@@ -117,7 +117,7 @@ def index():
     user = authenticated_user()
     filters = {key: request.args.get(key, "") for key in ("year", "tier", "status", "q")}
     query = visible_competitions(user).order_by(Competition.year.desc(), Competition.id.desc())
-    if filters["year"].isdigit():
+    if filters["year"].isdecimal() and len(filters["year"]) <= 4:  # "²" is a digit int() refuses
         query = query.where(Competition.year == int(filters["year"]))
     if filters["tier"] in TIERS:
         query = query.where(Competition.tier == filters["tier"])

@@ -381,6 +381,8 @@ def attachment_delete(studio_id: int, year: int, attachment_id: int):
 def review_queue():
     today = queries.local_today()
     year = request.args.get("year", type=int) or today.year
+    if not 0 < year < 10000:  # a year no date holds; also past what the database's integers take
+        year = today.year
     status = request.args.get("status", "").strip()
     query = (select(AnnualReport).join(Studio).where(AnnualReport.year == year)
              .order_by(AnnualReport.status, AnnualReport.submitted_at, Studio.name))

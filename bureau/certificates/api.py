@@ -165,7 +165,7 @@ def start_certificate_batch():
 
 def _number(body: dict, field: str) -> int:
     value = body[field]
-    if isinstance(value, bool) or not str(value).isdigit():
+    if isinstance(value, bool) or not str(value).isdecimal() or int(value) >= 2**31:
         raise Invalid([Problem(field, N_("应为正整数编号"))])
     return int(value)
 

@@ -393,7 +393,8 @@ def issue_for_assessment_result(result_id, issued_by: User | None = None) -> tup
 
 
 def _whole(value, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+    if (isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdecimal()
+            or int(value) >= 2**31):  # "²" is a digit int() refuses; ids are PostgreSQL integers
         raise Invalid([Problem(field_name, N_("应为正整数编号"))])
     return int(value)
 

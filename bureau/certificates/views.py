@@ -193,6 +193,12 @@ def _batches(condition):
                               .limit(10)).all()
 
 
+def _record_id(text) -> int | None:
+    """A record id typed into a form, or None: "²" is a digit int() refuses, and ids are PostgreSQL integers."""
+    text = (text or "").strip()
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
 def _back_to(competition_id=None, assessment_id=None):
     if competition_id:
         return redirect(url_for("certificates.competition", competition_id=competition_id))
@@ -238,8 +244,8 @@ def start_batch():
     form = BatchForm()
     if not form.validate_on_submit():
         abort(400)
-    competition_id = int(form.competition_id.data) if (form.competition_id.data or "").isdigit() else None
-    assessment_id = int(form.assessment_id.data) if (form.assessment_id.data or "").isdigit() else None
+    competition_id = _record_id(form.competition_id.data)
+    assessment_id = _record_id(form.assessment_id.data)
     try:
         if competition_id is not None:
             batch, created = batches.start_competition_batch(db.get_or_404(Competition, competition_id),
