@@ -311,8 +311,12 @@ def _figures(board: Board) -> list[tuple[str, str, str]]:
 # --- charts ----------------------------------------------------------------------------------------------
 
 
-def progress_chart(board: Board, *, limit: int | None = None, width: float = 760) -> charts.Chart | None:
-    lines = board.targets[:limit] if limit else board.targets
+def progress_chart(board: Board, *, limit: int | None = None, width: float = 760,
+                   counted_first: bool = False) -> charts.Chart | None:
+    """Progress bars of the targets; ``counted_first`` puts the ones still waiting for a manual
+    figure last (before ``limit`` cuts the list, as the one-page summary does)."""
+    lines = sorted(board.targets, key=lambda line: line.actual is None) if counted_first else board.targets
+    lines = lines[:limit] if limit else lines
     if not lines:
         return None
     rows = []

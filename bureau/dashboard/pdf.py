@@ -26,13 +26,12 @@ from bureau.dashboard.metrics import STATUSES, wan, WAN
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "templates" / "dashboard" / "summary.css"
 
-# Tried in order until the summary fits on one page.
-LAYOUTS = (
-    {"targets": 14, "months": True, "competitions": True},
-    {"targets": 10, "months": True, "competitions": True},
-    {"targets": 8, "months": False, "competitions": True},
-    {"targets": 6, "months": False, "competitions": False},
-)
+# Tried in order until the summary fits on one page: every chart with as many target rows as will
+# go (targets still waiting for a manual figure go last), then without the competitions chart,
+# then without the month chart too. The key figures and the points for the head always stay.
+LAYOUTS = tuple({"targets": rows, "months": True, "competitions": True} for rows in (16, 14, 12, 10, 8)) + \
+    tuple({"targets": rows, "months": True, "competitions": False} for rows in (12, 10, 8)) + \
+    tuple({"targets": rows, "months": False, "competitions": False} for rows in (10, 8, 6))
 
 
 def highlights(board: Board) -> list[str]:
@@ -81,7 +80,7 @@ def _assets() -> _Assets:
 
 
 def render_html(board: Board, svg_data_uri: Callable[[charts.Chart], str], layout: dict) -> str:
-    progress = dashboard_board.progress_chart(board, limit=layout["targets"], width=760)
+    progress = dashboard_board.progress_chart(board, limit=layout["targets"], width=760, counted_first=True)
     images = {
         "progress": svg_data_uri(progress) if progress else None,
         "budget": svg_data_uri(dashboard_board.budget_chart(board, width=430)),

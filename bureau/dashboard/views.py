@@ -162,7 +162,9 @@ def _targets_page(jurisdiction: str, year: int, form: TargetForm, status: int = 
                  if document.jurisdiction == jurisdiction and document.targets]
     lines = dashboard_board.target_lines(queries.targets(jurisdiction, year),
                                          metrics.scope_for(jurisdiction, policies), local_today())
+    policy_names = {code: document.citation_name for code, document in policies.items()}
     return render_template("dashboard/targets.html", lines=lines, form=form, documents=documents,
+                           policy_names=policy_names,
                            action=ActionForm(), jurisdictions=known_jurisdictions(), years=_years(year),
                            args={"jurisdiction": jurisdiction, "year": year}), status
 

@@ -295,3 +295,15 @@ def test_the_summary_is_one_a4_page_with_chinese_text_charts_and_an_embedded_cjk
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk and all(line.split()[-5] == "yes" for line in cjk), fonts  # the "emb" column
+
+
+def test_a_long_list_of_targets_still_makes_one_page(client, login_as):
+    login_as("admin")
+    client.post("/dashboard/targets/load", data={"policy": "fujian-2023", "jurisdiction": "福建省", "year": "2023",
+                                                 "csrf_token": token(client)})
+    assert db.session.scalar(select(func.count(Target.id))) == 15
+    response = client.get("/dashboard/summary.pdf?jurisdiction=福建省&year=2023")
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "另有" in text and "指标见系统看板" in text
