@@ -293,6 +293,8 @@ def approve_filtered():
     try:
         expected = int(request.form.get("expected", ""))
         through_id = int(request.form.get("through_id", ""))
+        if abs(through_id) >= 2**31:  # no id is this large; the driver would overflow
+            raise ValueError(through_id)
     except ValueError:
         abort(400)
     rows = list(db.session.scalars(queries.approvable_query(filters, through_id=through_id)))
@@ -369,7 +371,7 @@ def _read_changes(policy: PolicyDocument, form) -> tuple[dict, dict[str, str], d
         values[name] = text
         if text == "":
             return original
-        if not text.isdigit() or not 1 <= int(text) <= largest:
+        if not text.isdecimal() or not 1 <= int(text) <= largest:  # "²" passes isdigit(), not int()
             errors[name] = _("须为1至%(largest)s的整数", largest=f"{largest:,}")
             return None
         return int(text)
@@ -464,6 +466,8 @@ def what_if():
     years = queries.competition_years(code)
     try:
         year = int(source.get("year") or (years[0] if years else date.today().year - 1))
+        if not 0 < year < 10000:  # no competition's year; the driver would overflow past 2**63
+            raise ValueError(year)
     except ValueError:
         year = years[0] if years else date.today().year - 1
     csrf = CsrfForm()

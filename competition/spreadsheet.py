@@ -218,7 +218,8 @@ def _archive_refusal(data: bytes, max_unpacked_bytes: int) -> ParsedUpload | Non
             entries = archive.infolist()
             names = {entry.filename for entry in entries}
             is_ods = "mimetype" in names and archive.read("mimetype").startswith(ODS_MIMETYPE)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, OSError,
+            NotImplementedError):  # e.g. an entry claiming a zip version or compression Python lacks
         return _refused(N_("文件已损坏或不是有效的.xlsx表格，无法读取"))
     if is_ods:
         return _refused(N_("不支持OpenDocument（.ods）文件，请另存为.xlsx后上传"))
