@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from datetime import timedelta
 
@@ -283,6 +284,11 @@ def test_what_the_fuzzing_found_stays_fixed(app, users, organiser, api_token):
         "page": client.get(f"/competitions/{competition_id}?page={big}").status_code,
         "api year": staff.get(f"/api/v1/competitions?year={big}", headers=api).status_code,
         "review year": staff.get(f"/studios/reports?year={big}").status_code,
+        "approve through id": staff.post("/awards/approve", data={
+            "expected": "0", "through_id": big, "csrf_token": csrf_token_from(staff, "/account/password")}).status_code,
+        "what-if ²": staff.post("/awards/what-if?policy=wenzhou-2018", data={
+            "year": big, "cash.national-1.b0.amount": "²",
+            "csrf_token": csrf_token_from(staff, "/account/password")}).status_code,
     }
     answers["NUL login"] = answers["NUL login"].status_code
     assert {name: status for name, status in answers.items() if status >= 500} == {}
@@ -290,3 +296,46 @@ def test_what_the_fuzzing_found_stays_fixed(app, users, organiser, api_token):
     assert answers["NUL form"] == answers["NUL json"] == answers["surrogate json"] == answers["NUL login"] == 400
     assert answers["certificate id ²"] == answers["certificate id huge"] == 422
     assert staff.get(f"/api/v1/competitions?year={big}", headers=api).get_json() == []
+
+
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"')
+
+
+def test_odd_values_in_every_form(app, users):
+    """Every form post of the app (as a user it is for), every field the pages name set to one odd
+    value at a time: a page, a redirect or a refusal, never a 5xx."""
+    from tests.security.access_expectations import EXPECTATIONS, OK
+    from tests.security.test_access_matrix import route_methods, url_for_rule
+    from tests.security.world import build_world, logged_in_clients
+
+    world = build_world(app, users, certificates=False)
+    clients = logged_in_clients(app)
+    tokens = {actor: csrf_token_from(client, "/account/password") for actor, client in clients.items()
+              if actor != "anonymous"}
+    # The field names of every form on every page the three kinds of user can open.
+    names = set()
+    for rule, method in route_methods(app):
+        if method != "GET" or rule.rule.startswith(("/api/", "/static/")) or rule.rule.endswith((".xlsx", ".pdf", ".zip")):
+            continue
+        for actor in ("staff", "organiser_a", "lead_a"):
+            if EXPECTATIONS[rule.endpoint][actor] == OK:
+                response = clients[actor].get(url_for_rule(rule, world))
+                if response.mimetype == "text/html":
+                    names.update(FIELD_NAME.findall(response.get_data(as_text=True)))
+    names -= {"csrf_token"}
+    assert {"name", "id_number", "version", "year", "reason"} <= names
+    problems, requests = [], 0
+    for rule, method in route_methods(app):
+        if method != "POST" or rule.rule.startswith("/api/") or rule.endpoint in ("accounts.logout", "jobs.run_now"):
+            continue
+        actor = next((a for a in ("staff", "organiser_a", "lead_a", "anonymous") if EXPECTATIONS[rule.endpoint][a] == OK))
+        client = clients[actor] if actor != "anonymous" else app.test_client()
+        token = tokens.get(actor) or csrf_token_from(client, "/login")
+        url = url_for_rule(rule, world)
+        for value in ODD_VALUES:
+            response = client.post(url, data={**{name: value for name in names}, "csrf_token": token})
+            requests += 1
+            if response.status_code >= 500:
+                problems.append(f"POST {rule.rule} as {actor}, every field {value[:30]!r}: {response.status_code}")
+    print(f"odd form values: {requests} requests, {len(names)} field names")
+    assert not problems, f"{len(problems)} server errors:\n" + "\n".join(problems)

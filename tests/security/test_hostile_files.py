@@ -137,6 +137,17 @@ def sized(path: Path, size: int, head: bytes = b"") -> Path:
     return path
 
 
+def newer_zip(path: Path) -> Path:
+    """An .xlsx whose directory says it needs zip version 6.4 to extract (Python's zipfile raised
+    NotImplementedError for it, a 500, until the reader caught it)."""
+    xlsx_file(path, [_row(1, HEADER)])
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")
+    data[at + 6:at + 8] = (64).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
 def ods_file(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
@@ -160,6 +171,7 @@ RESULT_FILES = {
     "a PDF": (lambda p: (p.write_bytes(A_PDF), p)[1], "成绩.pdf", "只能上传.xlsx或.csv格式的成绩表"),
     "old Excel (.xls)": (lambda p: (p.write_bytes(OLE), p)[1], "成绩.xls", "不支持旧版Excel"),
     "OpenDocument": (ods_file, "成绩.ods", "不支持OpenDocument"),
+    "a zip of a newer version": (newer_zip, "成绩.xlsx", "文件已损坏或不是有效的.xlsx表格"),
 }
 ATTACHMENT_FILES = {
     "a spreadsheet named .pdf": (lambda p: (p.write_bytes(b"PK\x03\x04" + b"\x00" * 100), p)[1], "证明.pdf",
