@@ -98,7 +98,10 @@ class Award(db.Model):
     """An award the policy engine proposed; recomputed on each finalize until approved."""
 
     __tablename__ = "award"
-    __table_args__ = (UniqueConstraint("competition_id", "rule_key", "result_id", "payee", "kind"),)
+    # Awards are deleted and computed again when results are reopened; their ids must never be
+    # handed out twice (SQLite reuses the highest id unless AUTOINCREMENT is asked for).
+    __table_args__ = (UniqueConstraint("competition_id", "rule_key", "result_id", "payee", "kind"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"), index=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from bureau.accounts.models import User
 from bureau.audit.recorder import explain, record_bulk_insert
@@ -439,6 +439,14 @@ def reopen(competition: Competition, reason: str, *, expected_version=None) -> N
         competition.notice.status = NoticeStatus.withdrawn.value
     competition.status = Status.results_entered.value
     competition.finalized_at = None
+
+
+def valid_certificates_count(competition: Competition) -> int:
+    """Certificates already issued for this competition's awards and not revoked."""
+    from bureau.certificates.models import Certificate
+
+    return db.session.scalar(select(func.count()).select_from(Certificate).where(
+        Certificate.competition_id == competition.id, Certificate.status == "valid")) or 0
 
 
 # --- public notice -------------------------------------------------------------------------------

@@ -323,6 +323,10 @@ def reopen(competition_id: int):
         return redirect(url_for("competitions.detail", competition_id=competition.id))
     operations.reopen(competition, form.reason.data, expected_version=form.version.data)
     flash(_("成绩已重新开放，原奖励已撤销，待重新确认。"), "warning")
+    issued = operations.valid_certificates_count(competition)
+    if issued:
+        flash(_("该竞赛已颁发的%(count)d张证书仍然有效；重新确认后如奖励有变化，请在证书页面核对并吊销。", count=issued),
+              "warning")
     return redirect(url_for("competitions.detail", competition_id=competition.id))
 
 

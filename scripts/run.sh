@@ -22,10 +22,12 @@ fi
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-if "$VENV/bin/flask" scheduler --help >/dev/null 2>&1; then
-  "$VENV/bin/flask" scheduler run &
-  pids+=($!)
-fi
+# One scheduler process (the yearly calendar), and one certificate worker so that a batch
+# started on a page begins at once rather than at the scheduler's next minute.
+"$VENV/bin/flask" scheduler run &
+pids+=($!)
+"$VENV/bin/flask" certificates work &
+pids+=($!)
 echo
 echo "职业技能竞赛与技能大师工作室管理系统 is running at http://$HOST:$PORT/  (Ctrl-C stops it)"
 echo

@@ -144,7 +144,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['competition_id'], ['competition.id'], name=op.f('fk_award_competition_id_competition'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['result_id'], ['result.id'], name=op.f('fk_award_result_id_result'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_award')),
-    sa.UniqueConstraint('competition_id', 'rule_key', 'result_id', 'payee', 'kind', name=op.f('uq_award_competition_id_rule_key_result_id_payee_kind'))
+    sa.UniqueConstraint('competition_id', 'rule_key', 'result_id', 'payee', 'kind', name=op.f('uq_award_competition_id_rule_key_result_id_payee_kind')),
+    sqlite_autoincrement=True,  # award ids are never reused after a reopening deletes awards
     )
     with op.batch_alter_table('award', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_award_competition_id'), ['competition_id'], unique=False)

@@ -241,3 +241,20 @@ def test_results_page_query_count_does_not_grow_with_results(client, login_as, u
 
     login_as("organiser")
     assert queries_for(10) == queries_for(300)
+
+
+def test_reopening_warns_when_certificates_were_issued(client, login_as, users, api_token):
+    from competition.operations import create_competition, finalize, replace_results
+
+    competition = create_competition({**CITY, "prizes": []}, users["organiser"])
+    replace_results(competition, [{"name": "甲", "id_number": person_id(1), "theory": 90, "practical": 90}])
+    finalize(competition)
+    db.session.commit()
+    award_id = next(a["id"] for a in client.get(f"/api/v1/competitions/{competition.id}/awards",
+                                                headers=api_token("admin")).get_json() if a["kind"] == "title")
+    assert client.post("/api/v1/certificates", json={"award_id": award_id}, headers=api_token("admin")).status_code == 201
+    login_as("admin")
+    detail = f"/competitions/{competition.id}"
+    response = post_form(client, f"{detail}/reopen", {"reason": "成绩复核", "version": competition.version},
+                         page=detail, follow_redirects=True)
+    assert "已颁发的1张证书仍然有效" in response.get_data(as_text=True)
