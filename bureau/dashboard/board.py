@@ -203,7 +203,9 @@ def _what_if(scope: Scope, year: int, policies: dict[str, PolicyDocument]) -> li
     return found
 
 
-def _quota_tables(scope: Scope, year: int, policies: dict[str, PolicyDocument]) -> list[QuotaTable]:
+def quota_tables(scope: Scope, year: int, policies: dict[str, PolicyDocument]) -> list[QuotaTable]:
+    """The per-region tables that concern the scope's jurisdiction: a province's whole table, a
+    region's own row."""
     tables = []
     for code, document in sorted(policies.items()):
         if not quota_document(document):
@@ -277,7 +279,7 @@ def build(jurisdiction: str, year: int, today: date) -> Board:
         jurisdiction=jurisdiction, year=year, today=today, scope=scope, targets=targets, tiers=tiers,
         competition_months=queries.competitions_by_month(scope, year), studios=studios,
         certificates=certificates, money=money, money_by=money_by, budget=budget, budget_rows=budget_rows,
-        what_if=_what_if(scope, year, policies), quotas=_quota_tables(scope, year, policies))
+        what_if=_what_if(scope, year, policies), quotas=quota_tables(scope, year, policies))
     board.figures = _figures(board)
     return board
 

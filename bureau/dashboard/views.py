@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -42,8 +42,7 @@ LOADERS.append(load_demo_dashboard)
 
 
 def local_today() -> date:
-    from datetime import datetime
-
+    """Years and "today" are Beijing dates, whatever the server's clock zone."""
     return datetime.now(LOCAL_TIMEZONE).date()
 
 
@@ -308,8 +307,8 @@ def quota():
                                     for c in queries.quota_candidates(document.code, scope, year)]
         sections.append({"document": document, "marked": queries.quota_contests(document.code, scope, year),
                          "form": form})
-    board = dashboard_board.build(jurisdiction, year, local_today())
-    quota_tables = [tables.quota_export(table) for table in board.quotas]
+    quota_tables = [tables.quota_export(table) for table in dashboard_board.quota_tables(
+        metrics.scope_for(jurisdiction, policies), year, policies)]
     return render_template("dashboard/quota.html", sections=sections, quota_tables=quota_tables, action=ActionForm(),
                            jurisdictions=known_jurisdictions(), years=_years(year),
                            args={"jurisdiction": jurisdiction, "year": year})
@@ -322,9 +321,10 @@ def mark_contest(code: str):
     if document is None or not quota_document(document):
         abort(404)
     _jurisdiction, year = _place_and_year(request.args)
-    ActionForm()  # CSRFProtect has checked the token before the view
+    # CSRFProtect has checked the form's token before the view.
     competition_id = request.form.get("competition", "")
-    competition = db.session.get(Competition, int(competition_id)) if competition_id.isdecimal() and len(competition_id) < 10 else None
+    competition = db.session.get(Competition, int(competition_id)) \
+        if competition_id.isdecimal() and len(competition_id) < 10 else None
     scope = metrics.scope_for(document.jurisdiction, load_policies())
     if competition is None or competition.policy not in scope.policy_codes:
         flash(_("请选择本地区的竞赛。"), "danger")

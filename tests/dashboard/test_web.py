@@ -211,7 +211,7 @@ def test_marked_selection_contests_count_contestants_per_region_against_the_quot
     page = client.get("/dashboard/quota?jurisdiction=福建省&year=2023").get_data(as_text=True)
     assert "数控车工国赛选拔赛" in page and "该年度还没有标记" in page
     for contest in (contest_a, contest_b):
-        response = client.post(f"/dashboard/quota/fujian-2023/mark?jurisdiction=福建省&year=2023",
+        response = client.post("/dashboard/quota/fujian-2023/mark?jurisdiction=福建省&year=2023",
                                data={"competition": str(contest), "csrf_token": token(client)})
         assert response.status_code == 302
     # Marking twice changes nothing.
