@@ -195,7 +195,7 @@ def _refuse_text_no_database_stores():
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from bureau.access import enforce_access, is_api_request
+    from bureau.access import access_rule_for, enforce_access, is_api_request
 
     app.before_request(_refuse_text_no_database_stores)
     app.before_request(_refuse_page_numbers_past_any_list)
@@ -224,5 +224,11 @@ def _register_request_hooks(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if current_user and getattr(current_user, "is_authenticated", False) or is_api_request():
-            response.headers.setdefault("Cache-Control", "no-store")
+            # Not public: never stored, downloads too (send_file's "no-cache" still lets a shared
+            # computer's browser keep a payment list). Public pages and assets set their own.
+            rule = access_rule_for(request.endpoint) if request.endpoint not in (None, "static") else None
+            if rule is not None and not rule.public:
+                response.headers["Cache-Control"] = "no-store"
+            else:
+                response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,6 +1,8 @@
 """Login, logout, password, API tokens and (for bureau staff) user management."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -45,6 +47,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
+            session["seen"] = int(time.time())  # the idle clock starts now, also for the login answer's cookie
             return redirect(_safe_next(request.args.get("next")))
         if operations.login_blocked(form.username.data, request.remote_addr or "-",
                                     config["LOGIN_FAILURE_LIMIT"], config["LOGIN_FAILURE_WINDOW_SECONDS"]):
