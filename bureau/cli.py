@@ -85,3 +85,6 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(translations)
     app.cli.add_command(scheduler_cli)
+    from bureau.backup import backup_cli
+
+    app.cli.add_command(backup_cli)
