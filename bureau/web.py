@@ -73,10 +73,21 @@ def home():
 def set_language(lang: str):
     if lang in ("zh", "en"):
         session["lang"] = lang
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("main.index"))
+
+
+def local_path(target: str | None) -> str | None:
+    r"""``target`` if it is a path on this site (safe to redirect to), else None.
+
+    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
+    "/\t/evil.example" and "/\\evil.example" lead to another site; a newline would also break the
+    Location header (a 500). Such targets are refused with the protocol-relative "//…".
+    """
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
+        return None
+    return target
 
 
 @blueprint.app_template_global()

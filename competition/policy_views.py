@@ -27,7 +27,7 @@ from bureau.errors import Conflict
 from bureau.policies import PolicyFileError, copy_with_changes, load_policies
 from bureau.policies.model import PolicyDocument, RankRange
 from bureau.text import N_
-from bureau.web import add_navigation
+from bureau.web import add_navigation, local_path
 from competition import award_queries as queries
 from competition.access import ORGANISER, STAFF, owns_competition
 from competition.awards import (CATEGORY_LABELS, MEDAL_LABELS, TIER_LABELS, apply_overlap_rules, awards_for,
@@ -152,9 +152,7 @@ def _policy_names() -> dict[str, str]:
 
 
 def _safe_return(target: str | None, fallback: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    return local_path(target) or fallback
 
 
 # --- policy documents (every logged-in role) -------------------------------------------------------

@@ -15,14 +15,13 @@ from bureau.accounts.models import ApiToken, Role, User
 from bureau.accounts.passwords import verify_password
 from bureau.db import db
 from bureau.errors import Invalid
+from bureau.web import local_path
 
 blueprint = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
+    return local_path(target) or url_for("main.home")
 
 
 def _form_errors(form, error: Invalid) -> None:
