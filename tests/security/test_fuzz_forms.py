@@ -50,6 +50,13 @@ def form_data(fields: dict) -> st.SearchStrategy:
     return st.fixed_dictionaries(fields).map(lambda data: {k: v for k, v in data.items() if v is not None})
 
 
+def leads_here(location: str) -> bool:
+    """Whether a browser following ``location`` stays on this site: it drops tabs and newlines
+    and reads a backslash as a slash before it looks for "//host"."""
+    seen = location.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
+    return seen.startswith("/") and not seen.startswith("//")
+
+
 def server_error(response) -> str | None:
     if response.status_code >= 500:
         return f"{response.status_code}: {response.get_data(as_text=True)[:300]}"
@@ -73,7 +80,8 @@ def organiser(app, users):
                        "password": field(st.just(PASSWORD)),
                        "next": field(st.sampled_from(["/home", "//evil.example", "https://evil.example/",
                                                       "/competitions?x=1", "javascript:alert(1)", "/\\evil.example",
-                                                      "/\t/evil.example", "/%2F/evil.example"]))}))
+                                                      "/\t/evil.example", "/%2F/evil.example", "/\n/evil.example",
+                                                      "/\x0b/x"]))}))
 def test_login_form(app, users, data):
     client = app.test_client()
     token = csrf_token_from(client, "/login")
@@ -83,7 +91,7 @@ def test_login_form(app, users, data):
     assert not server_error(response), server_error(response)
     if response.status_code == 302:  # logged in: only ever sent on within this site
         location = response.headers["Location"]
-        assert location.startswith("/") and not location.startswith(("//", "/\\", "/\t")), location
+        assert leads_here(location), location
 
 
 COMPETITION_FIELDS = {
@@ -339,3 +347,18 @@ def test_odd_values_in_every_form(app, users):
                 problems.append(f"POST {rule.rule} as {actor}, every field {value[:30]!r}: {response.status_code}")
     print(f"odd form values: {requests} requests, {len(names)} field names")
     assert not problems, f"{len(problems)} server errors:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "/\\/evil.example", "/\n/evil.example",
+                                    "/\r\n/evil.example", "//evil.example", "https://evil.example/", "/%09/evil.example"])
+def test_no_redirect_leads_off_site(app, users, target):
+    """Found by the login fuzz: "/\\t/evil.example" passed the "starts with one slash" check and
+    was sent on as "//evil.example" (an open redirect after login); a newline was a 500."""
+    client = app.test_client()
+    token = csrf_token_from(client, "/login")
+    after_login = client.post("/login", query_string={"next": target},
+                              data={"username": "admin", "password": PASSWORD, "csrf_token": token})
+    token = csrf_token_from(client, "/account/password")
+    after_language = client.post("/language/en", data={"next": target, "csrf_token": token})
+    for response in (after_login, after_language):
+        assert response.status_code == 302 and leads_here(response.headers["Location"]), response.headers
