@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from bureau.access import is_api_request
 from bureau.api import ApiError, error_body
+from bureau.db import db
 from bureau.errors import Conflict, Invalid
 from bureau.text import N_
 
@@ -76,9 +77,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def stale(error: StaleDataError):
+        # Raised by a flush: the session must be rolled back before the answer reads anything
+        # (the user's language, the menu), or that read fails too and a lost race becomes a 500.
+        db.session.rollback()
         return render_error(409, _("保存失败：数据已被他人修改，请刷新后重试。"))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error")
+        db.session.rollback()  # a failed flush leaves the session unusable for the error page
         return render_error(500)
