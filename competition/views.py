@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bureau.access import allow, authenticated_user, public
 from bureau.db import db
 from bureau.errors import Invalid
+from bureau.forms import show_problems
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition import operations
@@ -72,16 +73,6 @@ def _bands_from_text(text: str, payload_key: str) -> list[dict] | str:
 
 def _bands_to_text(bands: list[dict], payload_key: str) -> str:
     return "\n".join(f"{b['from_rank']}-{b['to_rank']} {b[payload_key]}" for b in bands)
-
-
-def _show_problems(form, error: Invalid) -> None:
-    for problem in error.problems:
-        message = _(problem.message_template, **problem.params)
-        field = getattr(form, problem.field, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "danger")
 
 
 def _competition_form(competition: Competition | None = None) -> CompetitionForm:
@@ -145,7 +136,7 @@ def new():
         try:
             competition = operations.create_competition(_competition_data(form), authenticated_user())
         except Invalid as error:
-            _show_problems(form, error)
+            show_problems(form, error)
         else:
             flash(_("已登记竞赛“%(name)s”。", name=competition.name), "success")
             return redirect(url_for("competitions.detail", competition_id=competition.id))
@@ -161,7 +152,7 @@ def edit(competition_id: int):
         try:
             operations.update_competition(competition, _competition_data(form), expected_version=form.version.data)
         except Invalid as error:
-            _show_problems(form, error)
+            show_problems(form, error)
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("competitions.detail", competition_id=competition.id))
@@ -208,7 +199,7 @@ def _save_result_form(competition: Competition, result: Result | None):
         try:
             operations.save_result(competition, _result_row(form), expected_version=form.version.data, result=result)
         except Invalid as error:
-            _show_problems(form, error)
+            show_problems(form, error)
         else:
             flash(_("成绩已保存，名次已重新计算。"), "success")
             return redirect(url_for("competitions.detail", competition_id=competition.id))

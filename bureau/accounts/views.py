@@ -15,6 +15,7 @@ from bureau.accounts.models import ApiToken, Role, User
 from bureau.accounts.passwords import verify_password
 from bureau.db import db
 from bureau.errors import Invalid
+from bureau.forms import show_problems
 from bureau.web import local_path
 
 blueprint = Blueprint("accounts", __name__)
@@ -22,16 +23,6 @@ blueprint = Blueprint("accounts", __name__)
 
 def _safe_next(target: str | None) -> str:
     return local_path(target) or url_for("main.home")
-
-
-def _form_errors(form, error: Invalid) -> None:
-    for problem in error.problems:
-        field = getattr(form, problem.field, None)
-        message = _(problem.message_template, **problem.params)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "danger")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -122,7 +113,7 @@ def user_list():
             user = operations.create_user(form.username.data, form.role.data, form.password.data,
                                           display_name=form.display_name.data, organisation=form.organisation.data)
         except Invalid as error:
-            _form_errors(form, error)
+            show_problems(form, error)
         else:
             flash(_("已创建用户 %(username)s。", username=user.username), "success")
             return redirect(url_for("accounts.user_list"))

@@ -28,6 +28,7 @@ from bureau.dashboard.regions import quota_document
 from bureau.db import db
 from bureau.demo import LOADERS
 from bureau.errors import Invalid
+from bureau.forms import show_problems
 from bureau.policies import load_policies
 from bureau.web import LOCAL_TIMEZONE, add_navigation
 from competition.models import Competition
@@ -145,16 +146,6 @@ def summary_pdf():
 # --- targets -----------------------------------------------------------------------------------------------
 
 
-def _show_problems(form, error: Invalid) -> None:
-    for problem in error.problems:
-        message = _(problem.message_template, **problem.params)
-        field = getattr(form, problem.field, None) if problem.field in form else None
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            flash(message, "danger")
-
-
 def _targets_page(jurisdiction: str, year: int, form: TargetForm, status: int = 200):
     policies = load_policies()
     documents = [document for document in sorted(policies.values(), key=lambda d: d.code)
@@ -185,7 +176,7 @@ def create_target():
         try:
             target = operations.create_target({**request.form.to_dict(), "jurisdiction": jurisdiction})
         except Invalid as error:
-            _show_problems(form, error)
+            show_problems(form, error)
         else:
             flash(_("已新增指标：%(label)s", label=target.label), "success")
             return redirect(_here(".targets", jurisdiction, target.year))
@@ -206,7 +197,7 @@ def edit_target(target_id: int):
             try:
                 operations.update_target(target, request.form.to_dict(), version=form.version.data)
             except Invalid as error:
-                _show_problems(form, error)
+                show_problems(form, error)
             else:
                 flash(_("已保存指标：%(label)s", label=target.label), "success")
                 return redirect(_here(".targets", target.jurisdiction, target.year))
@@ -269,7 +260,7 @@ def budget():
             try:
                 operations.save_budget(jurisdiction, year, request.form, versions, note=form.note.data or "")
             except Invalid as error:
-                _show_problems(form, error)
+                show_problems(form, error)
             else:
                 flash(_("已保存%(place)s%(year)s年预算。", place=jurisdiction, year=year), "success")
                 return redirect(_here(".index", jurisdiction, year))
