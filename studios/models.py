@@ -33,7 +33,19 @@ STATUS_LABELS = {StudioStatus.active.value: N_("有效"), StudioStatus.expired.v
                  StudioStatus.revoked.value: N_("已摘牌")}
 
 
-class Studio(Versioned, db.Model):
+class KindAndLevelLabels:
+    """Labels of ``kind`` and ``level`` (studios and assessments both carry them)."""
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+
+class Studio(KindAndLevelLabels, Versioned, db.Model):
     """A master studio (技能大师工作室), public training base, technician station or competition base."""
 
     __tablename__ = "studio"
@@ -58,14 +70,6 @@ class Studio(Versioned, db.Model):
 
     lead: Mapped[User] = relationship()
     reports: Mapped[list[AnnualReport]] = relationship(back_populates="studio", order_by="AnnualReport.year")
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def level_label(self) -> str:
-        return LEVEL_LABELS[self.level]
 
     @property
     def status_label(self) -> str:
@@ -172,7 +176,7 @@ class AssessmentStatus(str, enum.Enum):
     published = "published"
 
 
-class Assessment(Versioned, db.Model):
+class Assessment(KindAndLevelLabels, Versioned, db.Model):
     """One run of the annual assessment (年度考评) over the studios of a year, kind, level and place."""
 
     __tablename__ = "assessment"
@@ -202,14 +206,6 @@ class Assessment(Versioned, db.Model):
         back_populates="assessment", cascade="all, delete-orphan",
         # Ranked first by place (NULLs sort differently on SQLite and PostgreSQL), unranked last.
         order_by=lambda: [AssessmentResult.rank.is_(None), AssessmentResult.rank, AssessmentResult.studio_id])
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def level_label(self) -> str:
-        return LEVEL_LABELS[self.level]
 
     @property
     def published(self) -> bool:
