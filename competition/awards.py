@@ -423,15 +423,29 @@ def _outside_period(competition: CompetitionFacts, policy: PolicyDocument) -> st
     return None
 
 
-def _skill_levels(context: _Context, results: Sequence[ResultFacts], ledger: _Ledger) -> bool:
-    rules = [rule for rule in context.policy.skill_levels if context.tier in rule.tiers]
-    if not rules:
-        return False
-    rule = next((rule for rule in rules if rule.applies_to(context.tier, context.category)), None)
+def _rule_for_competition(context: _Context, rules, results: Sequence[ResultFacts], ledger: _Ledger,
+                          missing: str):
+    """The rule (or table) of ``rules`` for this competition's tier and category.
+
+    Returns ``(considered, rule)``: ``considered`` is False when no rule is for this tier at all;
+    when the tier has rules but none for this category, ``rule`` is None and every result is told
+    why with ``missing`` (a template with {competition} and {policy}).
+    """
+    for_tier = [rule for rule in rules if context.tier in rule.tiers]
+    if not for_tier:
+        return False, None
+    rule = next((rule for rule in for_tier if rule.applies_to(context.tier, context.category)), None)
     if rule is None:
-        ledger.miss(results, N_("{competition}竞赛：{policy}未设技能等级认定").format(
-            competition=context.competition.label, policy=context.policy.short_name))
-        return True
+        ledger.miss(results, missing.format(competition=context.competition.label,
+                                            policy=context.policy.short_name))
+    return True, rule
+
+
+def _skill_levels(context: _Context, results: Sequence[ResultFacts], ledger: _Ledger) -> bool:
+    considered, rule = _rule_for_competition(context, context.policy.skill_levels, results, ledger,
+                                             N_("{competition}竞赛：{policy}未设技能等级认定"))
+    if rule is None:
+        return considered
     for result in results:
         if not result.passed:
             ledger.miss([result], _not_passed_reason(context.competition, result))
@@ -495,14 +509,10 @@ def _automatic_titles(context: _Context, results: Sequence[ResultFacts], ledger:
 
 
 def _personal_cash(context: _Context, results: Sequence[ResultFacts], ledger: _Ledger) -> bool:
-    tables = [table for table in context.policy.cash if context.tier in table.tiers]
-    if not tables:
-        return False
-    table = next((table for table in tables if table.applies_to(context.tier, context.category)), None)
+    considered, table = _rule_for_competition(context, context.policy.cash, results, ledger,
+                                              N_("{competition}竞赛：{policy}未设个人奖金"))
     if table is None:
-        ledger.miss(results, N_("{competition}竞赛：{policy}未设个人奖金").format(
-            competition=context.competition.label, policy=context.policy.short_name))
-        return True
+        return considered
     eligibility = context.policy.eligibility
     for unit in _payment_units(results, once_per_team=eligibility.team_payment == "once_per_team"):
         lead = unit[0]
