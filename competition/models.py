@@ -194,6 +194,4 @@ class ResultUpload(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     competition_version: Mapped[int]
     rows: Mapped[list] = mapped_column(JSON)
-    row_numbers: Mapped[list] = mapped_column(JSON)
-    column_names: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

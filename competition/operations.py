@@ -238,13 +238,11 @@ def ranked_rows(competition: Competition, inputs: Sequence, *, column_names=None
              "passed": entry.passed, "base_id": entry.result.base_id} for position, entry in enumerate(ranked)]
 
 
-def _rank_and_store(competition: Competition, raw_rows: Sequence[Mapping], *, row_numbers=None,
-                    column_names=None) -> list[Result]:
-    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only,
-                                      row_numbers=row_numbers, column_names=column_names)
+def _rank_and_store(competition: Competition, raw_rows: Sequence[Mapping]) -> list[Result]:
+    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only)
     if issues:
         raise Invalid(_problems_from_issues(issues))
-    return _store_rows(competition, ranked_rows(competition, inputs, column_names=column_names))
+    return _store_rows(competition, ranked_rows(competition, inputs))
 
 
 def _store_rows(competition: Competition, rows: Sequence[dict], summary: str = "") -> list[Result]:
@@ -280,12 +278,11 @@ def _store_rows(competition: Competition, rows: Sequence[dict], summary: str = "
     return list(competition.results)
 
 
-def replace_results(competition: Competition, raw_rows: Sequence[Mapping], *, expected_version=None,
-                    row_numbers=None, column_names=None) -> list[Result]:
+def replace_results(competition: Competition, raw_rows: Sequence[Mapping], *, expected_version=None) -> list[Result]:
     """Replace all results of ``competition`` atomically: all rows valid and stored, or nothing."""
     check_version(competition, expected_version)
     _require_editable(competition)
-    return _rank_and_store(competition, raw_rows, row_numbers=row_numbers, column_names=column_names)
+    return _rank_and_store(competition, raw_rows)
 
 
 def save_result(competition: Competition, raw_row: Mapping, *, expected_version, result: Result | None = None):
@@ -336,8 +333,7 @@ def stage_upload(competition: Competition, uploader: User, filename: str, data: 
         return None, parsed, error.problems
     upload = ResultUpload(token=secrets.token_urlsafe(32), competition_id=competition.id, uploaded_by=uploader.id,
                           filename=filename[:255], competition_version=competition.version,
-                          rows=[{key: _json_cell(value) for key, value in row.items()} for row in rows],
-                          row_numbers=list(parsed.row_numbers), column_names=dict(parsed.column_names or {}))
+                          rows=[{key: _json_cell(value) for key, value in row.items()} for row in rows])
     db.session.add(upload)
     db.session.flush()
     return upload, parsed, []

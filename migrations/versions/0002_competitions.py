@@ -103,8 +103,6 @@ def upgrade():
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('competition_version', sa.Integer(), nullable=False),
     sa.Column('rows', sa.JSON(), nullable=False),
-    sa.Column('row_numbers', sa.JSON(), nullable=False),
-    sa.Column('column_names', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['competition_id'], ['competition.id'], name=op.f('fk_result_upload_competition_id_competition'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by'], ['user_account.id'], name=op.f('fk_result_upload_uploaded_by_user_account')),
