@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bureau.clock import local_now
 from bureau.db import db
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,7 +52,7 @@ def sqlite_path() -> Path | None:
 def default_target(now: datetime | None = None) -> Path:
     folder = Path(current_app.config["BACKUP_DIR"])
     suffix = ".sqlite3" if sqlite_path() else ".dump"
-    return folder / f"bureau-{(now or datetime.now()):%Y%m%d-%H%M%S}{suffix}"
+    return folder / f"bureau-{(now or local_now()):%Y%m%d-%H%M%S}{suffix}"
 
 
 def _current_revision(connection) -> str | None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from bureau.access import allow, authenticated_user, public
 from bureau.accounts.models import Role
+from bureau.clock import LOCAL_TIMEZONE
 
 blueprint = Blueprint("main", __name__)
 
@@ -103,9 +103,6 @@ def role_label(role: str) -> str:
     from bureau.accounts.forms import ROLE_LABELS
 
     return str(ROLE_LABELS.get(role, role))
-
-
-LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
 @blueprint.app_template_filter()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from bureau.clock import local_today
 from bureau.db import db
 from bureau.demo import LOADERS, demo_user
 from competition import operations
@@ -88,7 +89,7 @@ def load_demo_competitions() -> list[str]:
         if status in ("finalized", "published"):
             operations.finalize(competition)
         if status == "published":
-            operations.publish_notice(competition, starts_on=date.today() - timedelta(days=3),
+            operations.publish_notice(competition, starts_on=local_today() - timedelta(days=3),
                                       contact="温州市人力社保局职业能力建设处 0577-88960000")
         added += 1
     return [f"Demo competitions: {added} added"] if added else []

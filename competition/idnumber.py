@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from bureau.clock import local_today
 from bureau.text import N_
 
 ID_NUMBER_LENGTH = 18
@@ -72,7 +73,7 @@ def id_number_problem(id_number: str, *, today: dt.date | None = None) -> str | 
         return N_("身份证号前17位应为数字，最后一位为数字或X")
     if not _has_known_region_prefix(id_number):
         return N_("身份证号前6位地区码无效")
-    birth_date_problem = _birth_date_problem(id_number[6:14], today or dt.date.today())
+    birth_date_problem = _birth_date_problem(id_number[6:14], today or local_today())
     if birth_date_problem:
         return birth_date_problem
     if id_check_character(id_number[:17]) != id_number[17]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from werkzeug.routing import BuildError
 from bureau.access import allow, authenticated_user
 from bureau.accounts.models import Role
 from bureau.audit.recorder import explain
+from bureau.clock import local_today
 from bureau.db import db
 from bureau.errors import Conflict
 from bureau.policies import PolicyFileError, copy_with_changes, load_policies
@@ -334,7 +334,7 @@ def payment_list():
     rows = db.session.scalars(queries.payment_query(filters))
     data = write_xlsx(_("支付清单"), [_(header) for header in PAYMENT_HEADERS],
                       (_payment_row(number, award, policies) for number, award in enumerate(rows, start=1)))
-    name = f"{_('奖励支付清单')}-{date.today():%Y%m%d}.xlsx"
+    name = f"{_('奖励支付清单')}-{local_today():%Y%m%d}.xlsx"
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -463,11 +463,11 @@ def what_if():
     policy = policies[code]
     years = queries.competition_years(code)
     try:
-        year = int(source.get("year") or (years[0] if years else date.today().year - 1))
+        year = int(source.get("year") or (years[0] if years else local_today().year - 1))
         if not 0 < year < 10000:  # no competition's year; the driver would overflow past 2**63
             raise ValueError(year)
     except ValueError:
-        year = years[0] if years else date.today().year - 1
+        year = years[0] if years else local_today().year - 1
     csrf = CsrfForm()
     changes, values, errors, described, problem, outcome = {}, {}, {}, [], None, None
     if request.method == "POST" and csrf.validate_on_submit():

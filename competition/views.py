@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from io import BytesIO
 from sqlalchemy import func, select
 
 from bureau.access import allow, authenticated_user, public
+from bureau.clock import local_today
 from bureau.db import db
 from bureau.errors import Invalid
 from bureau.forms import show_problems
@@ -128,7 +128,7 @@ def index():
 def new():
     form = _competition_form()
     if request.method == "GET":
-        form.year.data = date.today().year
+        form.year.data = local_today().year
         form.organiser_name.data = authenticated_user().organisation
         form.tier.data = "city"
         form.policy.data = current_app.config["DEFAULT_POLICY"]
@@ -167,7 +167,7 @@ def detail(competition_id: int):
              .order_by(Result.entry_group, Result.rank, Result.position))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     version_form = VersionForm(version=competition.version)
-    notice_form = NoticeForm(version=competition.version, starts_on=date.today(), working_days=5)
+    notice_form = NoticeForm(version=competition.version, starts_on=local_today(), working_days=5)
     return render_template("competitions/detail.html", competition=competition, page=page,
                            version_form=version_form, reopen_form=ReopenForm(version=competition.version),
                            notice_form=notice_form, upload_form=UploadForm())
@@ -345,9 +345,9 @@ def notice_admin(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     if competition.notice is None:
         abort(404)
-    operations.close_notice_if_due(competition.notice, date.today())
+    operations.close_notice_if_due(competition.notice, local_today())
     return render_template("competitions/notice_admin.html", competition=competition, notice=competition.notice,
-                           objection_form=ObjectionForm(received_on=date.today()), decision_form_for=_decision_form)
+                           objection_form=ObjectionForm(received_on=local_today()), decision_form_for=_decision_form)
 
 
 def _decision_form(objection: Objection) -> DecisionForm:
@@ -393,7 +393,7 @@ def notices():
     query = (select(PublicNotice).join(Competition).where(PublicNotice.status != NoticeStatus.withdrawn.value)
              .order_by(PublicNotice.starts_on.desc()))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("competitions/notices.html", page=page, today=date.today())
+    return render_template("competitions/notices.html", page=page, today=local_today())
 
 
 def _public_notice(notice_id: int) -> PublicNotice:
@@ -424,7 +424,7 @@ def award_text(award: Award) -> str:
 @public
 def notice(notice_id: int):
     notice = _public_notice(notice_id)
-    operations.close_notice_if_due(notice, date.today())
+    operations.close_notice_if_due(notice, local_today())
     return render_template("competitions/notice.html", notice=notice, competition=notice.competition,
                            rows=_notice_rows(notice), award_text=award_text)
 

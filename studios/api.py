@@ -11,6 +11,7 @@ from bureau.access import ALL_ROLES, allow, authenticated_user
 from bureau.accounts.models import Role
 from bureau.api import ApiError, api_route, schema
 from bureau.api.views import json_object, require_fields
+from bureau.clock import local_today
 from bureau.db import db
 from studios import operations, queries
 from studios.models import KIND_LABELS, LEVEL_LABELS, AnnualReport, Assessment, Studio
@@ -113,7 +114,7 @@ def studio_json(studio: Studio) -> dict:
             "lead": studio.lead.username, "lead_name": studio.lead.display_name, "occupation": studio.occupation,
             "host_employer": studio.host_employer, "established": studio.established.isoformat(),
             "term_years": studio.term_years, "term_ends": studio.term_ends.isoformat(), "status": studio.status,
-            "term_status": studio.term_state(queries.local_today()).value,
+            "term_status": studio.term_state(local_today()).value,
             "revoked_reason": studio.revoked_reason,
             "grant_paid_on": studio.grant_paid_on.isoformat() if studio.grant_paid_on else None}
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bureau.accounts import operations as accounts
 from bureau.accounts.models import Role
+from bureau.clock import local_today
 from bureau.db import db, utcnow
 from bureau.demo import demo_user
 from competition.idnumber import id_check_character
@@ -77,7 +78,7 @@ RETURN_REASON = "带徒协议和学员花名册未上传；培训人数与附件
 
 def load_demo_studios() -> list[str]:
     rng = random.Random(20261121)  # fixed: every run makes the same data
-    today = queries.local_today()
+    today = local_today()
     current, previous = today.year, today.year - 1
     admin = demo_user("admin")
     leads = _leads()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bureau.accounts.models import Role, User
 from bureau.audit.recorder import explain
+from bureau.clock import local_today
 from bureau.db import db, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.policies import load_policies
@@ -117,7 +118,7 @@ def _studio_values(raw: Mapping, studio: Studio | None) -> dict:
     jurisdiction = text("jurisdiction", 100, required=True)
     lead = _lead_user(raw.get("lead"), problems)
     established = _date(raw.get("established"), "established", problems, required=True)
-    if established and established > queries.local_today():
+    if established and established > local_today():
         problems.append(Problem("established", N_("认定日期不能晚于今天")))
     policy = str(raw.get("policy") or "").strip() or queries.policy_for_jurisdiction(jurisdiction)
     if policy not in load_policies():
@@ -190,9 +191,9 @@ def _whole(value, default: int | None = None) -> int | None:
 def set_report_window(year, opens_on, deadline, *, version=None) -> ReportWindow:
     problems: list[Problem] = []
     year_number = _whole(year)
-    if year_number is None or not EARLIEST_YEAR <= year_number <= queries.local_today().year + 1:
+    if year_number is None or not EARLIEST_YEAR <= year_number <= local_today().year + 1:
         problems.append(Problem("year", N_("年度应在%(first)s到%(last)s之间"),
-                                {"first": EARLIEST_YEAR, "last": queries.local_today().year + 1}))
+                                {"first": EARLIEST_YEAR, "last": local_today().year + 1}))
     opens = _date(opens_on, "opens_on", problems, required=True)
     closes = _date(deadline, "deadline", problems, required=True)
     if opens and closes and closes < opens:
@@ -215,7 +216,7 @@ def set_report_window(year, opens_on, deadline, *, version=None) -> ReportWindow
 
 def check_report_year(studio: Studio, year: int) -> None:
     """A studio reports on years from its establishment to the current one."""
-    last = queries.local_today().year
+    last = local_today().year
     first = max(studio.established.year, EARLIEST_YEAR)
     if not first <= year <= last:
         raise Invalid([Problem("year", N_("该工作室可报送%(first)s至%(last)s年度的报告"),
@@ -238,7 +239,7 @@ def save_report(studio: Studio, year: int, raw_content: Mapping, *, version=None
     if report.id is not None:
         check_version(report, version)
     _require_editable(report)
-    content = clean_content(raw_content, today=queries.local_today())
+    content = clean_content(raw_content, today=local_today())
     if content != report.content:
         report.content = content
     db.session.flush()
@@ -254,7 +255,7 @@ def submit_report(report: AnnualReport) -> AnnualReport:
     """Draft or returned → submitted. A first submission after the year's deadline is marked late:
     it still reaches the bureau, whose acceptance is the approval of the lateness."""
     _require_editable(report)
-    today = queries.local_today()
+    today = local_today()
     window = queries.report_window(report.year)
     if window is not None and today < window.opens_on:
         raise Conflict(N_("%(year)s年度报告%(opens)s起才能提交"), year=report.year, opens=window.opens_on.isoformat())
@@ -364,9 +365,9 @@ def run_assessment(*, year, kind, level, jurisdiction, reward_amount, run_by: Us
     """
     problems: list[Problem] = []
     year = _whole(year)
-    if year is None or not EARLIEST_YEAR <= year <= queries.local_today().year:
+    if year is None or not EARLIEST_YEAR <= year <= local_today().year:
         problems.append(Problem("year", N_("年度应在%(first)s到%(last)s之间"),
-                                {"first": EARLIEST_YEAR, "last": queries.local_today().year}))
+                                {"first": EARLIEST_YEAR, "last": local_today().year}))
     if kind not in KIND_LABELS:
         problems.append(Problem("kind", N_("类型应为%(choices)s之一"), {"choices": ", ".join(KIND_LABELS)}))
     if level not in LEVEL_LABELS:
@@ -483,7 +484,7 @@ def publish_assessment(assessment: Assessment, notice_ends_on=None, *, version=N
     if assessment.ties_at_cap:
         raise Conflict(N_("优秀名额线有并列的单位尚待决定，决定后才能公示"))
     problems: list[Problem] = []
-    today = queries.local_today()
+    today = local_today()
     ends = _date(notice_ends_on, "notice_ends_on", problems) or today + dt.timedelta(days=DEFAULT_NOTICE_DAYS)
     if not problems and ends < today:
         problems.append(Problem("notice_ends_on", N_("公示截止日期不能早于今天")))

@@ -10,7 +10,6 @@ from sqlalchemy import Select, select
 from bureau.accounts.models import User
 from bureau.db import db
 from bureau.policies import load_policies
-from bureau.web import LOCAL_TIMEZONE
 from competition.models import Competition, Result
 from competition.models import Status as CompetitionStatus
 from studios.grants import Grant, StudioFacts, grants_due
@@ -26,11 +25,6 @@ from studios.models import (
 )
 
 STUDIO_FILTERS = ("kind", "level", "jurisdiction", "status")
-
-
-def local_today() -> dt.date:
-    """Deadlines are Beijing dates, whatever the server's clock zone."""
-    return dt.datetime.now(LOCAL_TIMEZONE).date()
 
 
 def owns_studio(user: User, view_args: dict) -> bool:

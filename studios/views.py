@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bureau.access import allow, authenticated_user, public
 from bureau.accounts.forms import EmptyForm
 from bureau.accounts.models import Role, User
+from bureau.clock import local_today
 from bureau.db import db
 from bureau.demo import LOADERS
 from bureau.errors import Conflict, Invalid
@@ -135,7 +136,7 @@ def studio_list():
     filters = {key: request.args.get(key, "").strip() for key in (*queries.STUDIO_FILTERS, "q")}
     page = db.paginate(queries.visible_studios(user, filters), per_page=50, error_out=False)
     return render_template("studios/list.html", page=page, filters=filters, jurisdictions=queries.jurisdictions(),
-                           today=queries.local_today())
+                           today=local_today())
 
 
 def _fill_studio_choices(form: StudioForm) -> None:
@@ -201,7 +202,7 @@ def _studio_form(studio: Studio) -> StudioForm:
 def studio_detail(studio_id: int):
     studio = _studio_or_404(studio_id)
     user = authenticated_user()
-    today = queries.local_today()
+    today = local_today()
     reports = {report.year: report for report in studio.reports}
     years = sorted(set(range(max(studio.established.year, today.year - 4), today.year + 1)) | set(reports),
                    reverse=True)
@@ -379,7 +380,7 @@ def attachment_delete(studio_id: int, year: int, attachment_id: int):
 @blueprint.route("/studios/reports")
 @allow(ADMIN)
 def review_queue():
-    today = queries.local_today()
+    today = local_today()
     year = request.args.get("year", type=int) or today.year
     if not 0 < year < 10000:  # a year no date holds; also past what the database's integers take
         year = today.year
@@ -444,7 +445,7 @@ def assessment_list():
             flash(_("考评已完成，请核对结果。"), "success")
             return redirect(url_for("studios.assessment_detail", assessment_id=assessment.id))
     elif request.method == "GET":
-        form.year.data = str(queries.local_today().year)
+        form.year.data = str(local_today().year)
     assessments = db.session.scalars(select(Assessment).order_by(Assessment.year.desc(), Assessment.id.desc())).all()
     return render_template("studios/assessments.html", form=form, assessments=assessments), status
 
@@ -530,4 +531,4 @@ def public_assessment(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
     if not assessment.published:
         abort(404)
-    return render_template("studios/public_assessment.html", assessment=assessment, today=queries.local_today())
+    return render_template("studios/public_assessment.html", assessment=assessment, today=local_today())

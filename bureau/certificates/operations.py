@@ -22,8 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -34,13 +33,13 @@ from bureau.audit.recorder import explain
 from bureau.certificates.models import Certificate, CertificateStatus
 from bureau.certificates.render import CertificateData, render_certificate_pdf
 from bureau.certificates.serials import is_well_formed, new_serial, normalize_serial
+from bureau.clock import local_today
 from bureau.db import db, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.text import N_
 from competition.idnumber import mask_id_number
 from competition.models import Award, Competition, Result
 
-LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 # The heading printed on each kind (templates/certificates/<kind>.html), for pages and lists.
 KIND_HEADINGS = {
@@ -307,10 +306,6 @@ def plan_for_item(item: dict) -> Plan:
 
 
 # --- issuing ------------------------------------------------------------------------------------
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL_TIMEZONE).date()
 
 
 def _valid_certificate_for(plan: Plan) -> Certificate | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from markupsafe import Markup
 from bureau import charts
 from bureau.access import allow
 from bureau.accounts.models import Role
+from bureau.clock import local_today
 from bureau.dashboard import board as dashboard_board
 from bureau.dashboard import metrics, operations, queries, tables
 from bureau.dashboard.demo import load_demo_dashboard
@@ -30,7 +30,7 @@ from bureau.demo import LOADERS
 from bureau.errors import Invalid
 from bureau.forms import show_problems
 from bureau.policies import load_policies
-from bureau.web import LOCAL_TIMEZONE, add_navigation
+from bureau.web import add_navigation
 from competition.models import Competition
 from competition.spreadsheet import write_xlsx
 
@@ -40,11 +40,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 add_navigation(_l("工作看板"), "dashboard.index", STAFF)
 LOADERS.append(load_demo_dashboard)
-
-
-def local_today() -> date:
-    """Years and "today" are Beijing dates, whatever the server's clock zone."""
-    return datetime.now(LOCAL_TIMEZONE).date()
 
 
 # --- the jurisdiction and year every page is about ----------------------------------------------------

@@ -15,7 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 
-from bureau.scheduler.registry import JOBS, LOCAL_TIMEZONE, Job, run_job
+from bureau.clock import LOCAL_TIMEZONE
+from bureau.scheduler.registry import JOBS, Job, run_job
 
 # Modules that register jobs; a module that does not exist yet is skipped.
 JOB_MODULES = ["bureau.scheduler.platform_jobs", "competition.jobs", "studios.jobs", "bureau.certificates.jobs"]

@@ -5,16 +5,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bureau.audit.recorder import Actor, set_actor
+from bureau.clock import local_now
 from bureau.db import db, utcnow
 from bureau.scheduler.models import JobFailure, JobRun, JobSetting
 
-LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger(__name__)
 
 
@@ -59,10 +58,6 @@ def daily(now: datetime) -> str:
 
 def every_minute(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M")
-
-
-def local_now() -> datetime:
-    return datetime.now(LOCAL_TIMEZONE).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

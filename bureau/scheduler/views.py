@@ -15,10 +15,11 @@ from wtforms.validators import NumberRange
 from bureau.access import ALL_ROLES, allow, authenticated_user
 from bureau.accounts.forms import EmptyForm
 from bureau.accounts.models import Role
+from bureau.clock import local_now
 from bureau.db import db, utcnow
 from bureau.scheduler.models import JobFailure, JobRun, Notification
 from bureau.scheduler.process import load_jobs, next_run
-from bureau.scheduler.registry import local_now, run_job
+from bureau.scheduler.registry import run_job
 from bureau.web import add_navigation
 
 blueprint = Blueprint("jobs", __name__)

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
+from bureau.clock import local_today
 from bureau.db import db
 from competition.models import Competition, PublicNotice, Result, ResultUpload
 from competition.operations import add_working_days, close_notice_if_due
@@ -169,7 +170,7 @@ def test_staff_finalize_publish_and_the_public_list_masks_ids(client, login_as, 
     assert post_form(staff, f"{detail}/finalize", {"version": competition.version}, page=detail).status_code == 302
     db.session.refresh(competition)
     assert competition.status == "finalized"
-    today = date.today()
+    today = local_today()
     response = post_form(staff, f"{detail}/notice", {"version": competition.version, "starts_on": today.isoformat(),
                                                      "working_days": "5", "contact": "0577-88888888"}, page=detail)
     assert response.status_code == 302

@@ -24,11 +24,11 @@ from sqlalchemy import select
 
 from bureau.accounts.models import User
 from bureau.certificates import operations as certificates
+from bureau.clock import local_today
 from bureau.db import db
 from competition.models import Award
 from studios import operations as studio_operations
 from studios.models import Studio
-from studios.queries import local_today
 from tests.competition.ids import person_id
 from tests.studios.conftest import items_totalling, sample_content
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
+from bureau.clock import local_today
 from bureau.dashboard import board as dashboard_board
 from bureau.dashboard import metrics, queries
 from bureau.db import db
 from bureau.policies import load_policies
 from competition.award_queries import RegisterFilters, approvable_summary
 from studios.models import AssessmentResult
-from studios.queries import local_today
 from tests.conftest import csrf_token_from
 from tests.dashboard.conftest import CITY, YEAR
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bureau.accounts.operations import issue_token
+from bureau.clock import local_today
 from bureau.db import db
 from competition import operations as competitions
 from competition.models import Award
 from studios import operations as studios
-from studios import queries as studio_queries
 from tests.competition.ids import person_id
 from tests.conftest import login
 
@@ -66,9 +66,9 @@ def build_world(app, users, *, certificates: bool = True) -> World:
     world.id_numbers_a = [row["id_number"] for row in rows]
     competitions.replace_results(competition, rows)
     competitions.finalize(competition)
-    notice = competitions.publish_notice(competition, starts_on=dt.date.today(), working_days=5)
+    notice = competitions.publish_notice(competition, starts_on=local_today(), working_days=5)
     objection = competitions.record_objection(notice, objector="张三", subject="对名次有异议",
-                                              received_on=dt.date.today())
+                                              received_on=local_today())
     other = competitions.create_competition(competition_spec(COMPETITION_B), users["organiser_b"])
     competitions.replace_results(other, contestants(2, start=150))
     db.session.flush()
@@ -78,7 +78,7 @@ def build_world(app, users, *, certificates: bool = True) -> World:
                objection_id=objection.id, award_id=award.id, other_competition_id=other.id)
 
     # Studios: A's report (with an attachment) accepted, scored, assessed and published.
-    year = studio_queries.local_today().year - 1
+    year = local_today().year - 1
     established = dt.date(year - 1, 3, 1)
     studio = studios.create_studio({"name": STUDIO_A, "kind": "master_studio", "level": "city",
                                     "jurisdiction": "温州市", "lead": "lead", "established": established})

@@ -7,18 +7,19 @@ from decimal import Decimal
 
 import pytest
 
+from bureau.clock import local_today
 from bureau.db import db
-from studios import operations, queries
+from studios import operations
 from studios.rubrics import load_rubric
 from tests.competition.ids import person_id
 
 # Recent enough that the default 3-year term covers last year and this one, whatever today is.
-ESTABLISHED = dt.date(queries.local_today().year - 2, 3, 1)
+ESTABLISHED = dt.date(local_today().year - 2, 3, 1)
 
 
 def last_year() -> int:
     """A year every test studio can report on and be assessed for, whatever today's date."""
-    return queries.local_today().year - 1
+    return local_today().year - 1
 
 
 def sample_content(apprentice: int = 1) -> dict:

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bureau.audit.models import AuditEntry
+from bureau.clock import local_today
 from bureau.db import db
-from studios import operations, queries
+from studios import operations
 from studios.models import Assessment
 from tests.studios.conftest import items_totalling, last_year, sample_content
 
@@ -202,7 +203,7 @@ def test_only_staff_run_assessments(client, api_token, scored_studios):
 def test_only_studios_recognised_during_the_year_are_assessed(client, api_token, make_studio, scored_studios):
     in_term, = scored_studios([80])
     lapsed = make_studio(established=dt.date(last_year() - 4, 1, 1))  # 3-year term over before the year
-    newer = make_studio(established=queries.local_today().replace(month=1, day=1))  # did not exist yet
+    newer = make_studio(established=local_today().replace(month=1, day=1))  # did not exist yet
     renewed = make_studio(established=dt.date(last_year() - 4, 1, 1), term_years=6)
     studio_ids = {r["studio_id"] for r in run(client, api_token).get_json()["results"]}
     assert studio_ids == {in_term.id, renewed.id}

@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 
 from bureau.accounts.models import User
+from bureau.clock import local_today
 from bureau.db import db
-from studios import queries
 from studios.models import AnnualReport, Assessment, ReportWindow, Studio
 
 
@@ -14,7 +14,7 @@ def test_the_demo_loads_a_city_of_studios_with_reports_in_every_state_once(runne
     assert kinds == {"master_studio": 25, "training_base": 8}
     leads = {studio.lead.username for studio in db.session.scalars(select(Studio))}
     assert {"lead", "lead2", "lead03", "lead33"} <= leads and len(leads) == 33
-    year = queries.local_today().year  # 2026 when written; the demo counts from today
+    year = local_today().year  # 2026 when written; the demo counts from today
     states = set(db.session.scalars(select(AnnualReport.status).where(AnnualReport.year == year)))
     assert states == {"draft", "submitted", "returned", "accepted"}
     scored = db.session.scalar(select(func.count()).where(AnnualReport.year == year, AnnualReport.score.is_not(None)))

@@ -4,6 +4,7 @@ import io
 
 from sqlalchemy import select
 
+from bureau.clock import local_today
 from bureau.db import db
 from studios import queries
 from studios.models import AnnualReport, ReportWindow
@@ -126,7 +127,7 @@ def test_attachments_are_checked_by_their_content(client, login_as, make_studio)
 
 def test_a_late_submission_is_flagged_and_staff_approve_it_by_accepting(client, login_as, make_studio):
     studio = make_studio()
-    today = queries.local_today()
+    today = local_today()
     db.session.add(ReportWindow(year=last_year(), opens_on=today - dt.timedelta(days=90),
                                 deadline=today - dt.timedelta(days=1)))
     db.session.commit()

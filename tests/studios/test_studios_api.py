@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from bureau.audit.models import AuditEntry
+from bureau.clock import local_today
 from bureau.db import db
-from studios import queries
 from studios.models import ReportWindow
 from tests.competition.ids import person_id, wrong_check
 from tests.studios.conftest import items_totalling, last_year, sample_content
@@ -185,7 +185,7 @@ def _window(year, opens, deadline):
 
 def test_a_submission_after_the_deadline_is_flagged_late_and_accepting_it_is_audited(client, api_token, make_studio):
     studio = make_studio()
-    today = queries.local_today()
+    today = local_today()
     _window(last_year(), today - dt.timedelta(days=60), today - dt.timedelta(days=1))
     client.put(report_url(studio.id), json=sample_content(), headers=api_token("lead"))
     submitted = client.post(report_url(studio.id) + "/submit", headers=api_token("lead")).get_json()
@@ -198,7 +198,7 @@ def test_a_submission_after_the_deadline_is_flagged_late_and_accepting_it_is_aud
 
 def test_a_submission_before_the_deadline_is_on_time(client, api_token, make_studio):
     studio = make_studio()
-    today = queries.local_today()
+    today = local_today()
     _window(last_year(), today - dt.timedelta(days=10), today)
     client.put(report_url(studio.id), json=sample_content(), headers=api_token("lead"))
     assert client.post(report_url(studio.id) + "/submit", headers=api_token("lead")).get_json()["late"] is False
@@ -206,7 +206,7 @@ def test_a_submission_before_the_deadline_is_on_time(client, api_token, make_stu
 
 def test_submission_waits_for_the_window_to_open(client, api_token, make_studio):
     studio = make_studio()
-    today = queries.local_today()
+    today = local_today()
     _window(last_year(), today + dt.timedelta(days=1), today + dt.timedelta(days=30))
     client.put(report_url(studio.id), json=sample_content(), headers=api_token("lead"))
     response = client.post(report_url(studio.id) + "/submit", headers=api_token("lead"))
@@ -217,7 +217,7 @@ def test_reports_only_for_years_the_studio_existed(client, api_token, make_studi
     studio = make_studio(established=dt.date(2023, 6, 1))
     lead = api_token("lead")
     assert client.put(report_url(studio.id, 2022), json=sample_content(), headers=lead).status_code == 422
-    next_year = queries.local_today().year + 1
+    next_year = local_today().year + 1
     assert client.put(report_url(studio.id, next_year), json=sample_content(), headers=lead).status_code == 422
 
 
