@@ -169,6 +169,7 @@ def detail(competition_id: int):
     version_form = VersionForm(version=competition.version)
     notice_form = NoticeForm(version=competition.version, starts_on=local_today(), working_days=5)
     return render_template("competitions/detail.html", competition=competition, page=page,
+                           policy=load_policies().get(competition.policy),
                            version_form=version_form, reopen_form=ReopenForm(version=competition.version),
                            notice_form=notice_form, upload_form=UploadForm())
 
