@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bureau.db import db
 from competition import operations as competitions

@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select, update
 

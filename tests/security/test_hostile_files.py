@@ -12,7 +12,6 @@ no cell is a formula.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
@@ -23,9 +22,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 from sqlalchemy import func, select
 
+from bureau.clock import local_today
 from bureau.db import db
 from competition import operations as competitions
 from competition.models import Award, Result, ResultUpload
@@ -260,7 +259,7 @@ def formula_world(app, users):
         row["name"], row["employer"] = text, text
     competitions.replace_results(competition, rows)
     competitions.finalize(competition)
-    competitions.publish_notice(competition, starts_on=dt.date.today(), working_days=5)
+    competitions.publish_notice(competition, starts_on=local_today(), working_days=5)
     for award in db.session.scalars(select(Award).where(Award.competition_id == competition.id)):
         award.status = "approved"
     studio = studios.create_studio({"name": FORMULAS[4], "kind": "master_studio", "level": "city",
@@ -275,7 +274,7 @@ def formula_world(app, users):
     studios.publish_assessment(assessment)
     from bureau.dashboard import operations as dashboard
 
-    dashboard.create_target({"jurisdiction": "温州市", "year": dt.date.today().year,
+    dashboard.create_target({"jurisdiction": "温州市", "year": local_today().year,
                              "label": FORMULAS[2], "metric": "competitions", "value": "20"})
     db.session.commit()
     return {"competition_id": competition.id, "notice_id": competition.notice.id, "assessment_id": assessment.id}
