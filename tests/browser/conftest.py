@@ -67,3 +67,20 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form.login-form button[type=submit]")
+
+
+def log_out(page, base_url: str) -> None:
+    page.click("[data-testid=logout]")
+    page.wait_for_url(f"{base_url}/login")
+
+
+def watch_console(page) -> list[str]:
+    """Collects what a user would never see but a broken page shows: console errors (a CSP refusal
+    is one), uncaught exceptions and failed requests (the browser's own favicon request aside)."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    return problems

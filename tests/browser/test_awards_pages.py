@@ -2,21 +2,9 @@
 approve and what-if forms work, and screenshots land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, watch_console
 from tests.conftest import PASSWORD
 from tests.policy.test_awards_web import known  # noqa: F401  (the fixture)
-
-
-def watch_console(page) -> list[str]:
-    problems: list[str] = []
-    # Console errors (a CSP refusal is one) and failed requests; the browser's own favicon
-    # request is not the page's.
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
-    return problems
 
 
 def test_policy_pages(page, live_server, users):

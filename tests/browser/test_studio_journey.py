@@ -1,9 +1,15 @@
-"""A year of a master studio in a real browser: the lead files and submits the annual report, staff
-return it with a reason, the lead fixes and resubmits, staff accept and score it, run the assessment
-and publish it; the public reads the list without logging in."""
+"""A year of a master studio in a real browser, on one live server: the lead files and submits the
+annual report, staff return it with a reason, the lead fixes and resubmits, staff accept and score
+it, run the assessment (7 studios → floor(15%) = 1 优秀, 温人社发〔2018〕242号 第15条) and publish it;
+staff issue the 优秀 studio's certificate, whose QR code, read back from the PDF, opens the public
+verification page; the public reads the list without logging in. Screenshots: studio-*.png."""
+from __future__ import annotations
+
+import subprocess
+
 from bureau.db import db
 from studios import operations
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import SCREENSHOTS, log_in, log_out, screenshot
 from tests.competition.ids import person_id
 from tests.conftest import PASSWORD
 from tests.studios.conftest import ESTABLISHED, items_totalling, last_year, sample_content
@@ -28,12 +34,8 @@ def _studios(users):
     return ours
 
 
-def _log_out(page, base):
-    page.click("[data-testid=logout]")
-    page.wait_for_url(f"{base}/login")
-
-
-def test_a_studio_year_from_report_to_public_notice(page, live_server, users, tmp_path):
+def test_a_studio_year_from_report_to_an_excellent_certificate(page, live_server, app, users, tmp_path):
+    app.config.update(PUBLIC_BASE_URL=live_server)  # so the QR code printed leads back to this server
     studio = _studios(users)
     year = last_year()
     report_url = f"{live_server}/studios/{studio.id}/reports/{year}"
@@ -72,7 +74,7 @@ def test_a_studio_year_from_report_to_public_notice(page, live_server, users, tm
     page.click("button[value=submit]")
     assert "报告已提交" in page.inner_text(".flash")
     screenshot(page, "studio-report-submitted")
-    _log_out(page, live_server)
+    log_out(page, live_server)
 
     # Staff find it in the review queue and return it with a reason.
     log_in(page, live_server, "admin", PASSWORD)
@@ -82,7 +84,7 @@ def test_a_studio_year_from_report_to_public_notice(page, live_server, users, tm
     page.click("button.danger")
     assert "报告已退回" in page.inner_text(".flash")
     screenshot(page, "studio-report-returned-staff")
-    _log_out(page, live_server)
+    log_out(page, live_server)
 
     # The lead sees the reason, fixes the report and resubmits.
     log_in(page, live_server, "lead", PASSWORD)
@@ -93,7 +95,7 @@ def test_a_studio_year_from_report_to_public_notice(page, live_server, users, tm
     page.fill("[name=patents-0-number]", "ZL202420000001.X")
     page.click("button[value=submit]")
     assert "报告已提交" in page.inner_text(".flash")
-    _log_out(page, live_server)
+    log_out(page, live_server)
 
     # Staff accept and score it.
     log_in(page, live_server, "admin", PASSWORD)
@@ -124,7 +126,30 @@ def test_a_studio_year_from_report_to_public_notice(page, live_server, users, tm
     assert "考评结果已公示" in page.inner_text(".flash")
     screenshot(page, "studio-assessment-published")
     public_url = page.get_attribute("text=查看公示页面", "href")
-    _log_out(page, live_server)
+
+    # The one 优秀 studio gets its certificate; its QR code, read from the PDF, verifies it.
+    page.click("text=优秀证书")
+    assert "应发证书（1 份，已签发 0 份）" in page.content()
+    assert studio.name in page.inner_text("table")
+    screenshot(page, "studio-certificate-planned")
+    page.click("button:has-text('签发')")
+    assert "已签发证书" in page.inner_text(".flash-success")
+    assert page.inner_text("[data-testid=certificate-status]") == "有效"
+    screenshot(page, "studio-certificate-issued")
+    with page.expect_download() as download:
+        page.click("[data-testid=download-certificate]")
+    pdf = tmp_path / "优秀工作室证书.pdf"
+    download.value.save_as(pdf)
+    picture = SCREENSHOTS / "studio-certificate-pdf"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(picture)], check=True)
+    verify_address = subprocess.run(["zbarimg", "--quiet", "--raw", f"{picture}.png"], check=True,
+                                    capture_output=True, text=True).stdout.strip()
+    assert verify_address.startswith(f"{live_server}/verify/")
+    log_out(page, live_server)
+    page.goto(verify_address)
+    assert page.inner_text("[data-testid=verify-status]").endswith("有效")
+    assert studio.name in page.inner_text("[data-testid=verify-result]")
+    screenshot(page, "studio-certificate-verified")
 
     # Anyone reads the public list, no login.
     page.goto(f"{live_server}{public_url}")
