@@ -54,7 +54,8 @@ REPORT_CONTENT = schema("AnnualReportContent", {"type": "object", "properties": 
                                                "note": {"type": "string"}}},
     "summary": {"type": "string"}}})
 REPORT_INPUT = schema("AnnualReportInput", {"allOf": [REPORT_CONTENT, {"type": "object", "properties": {
-    "version": _VERSION}}]})
+    "version": {**_VERSION, "description": "the version read, or 0 to start the report: if it exists by then "
+                                          "(another tab or client saved first) the save is refused with 409"}}}]})
 REPORT = schema("AnnualReport", {"type": "object", "properties": {
     "studio_id": {"type": "integer"}, "year": {"type": "integer"}, "version": {"type": "integer"},
     "status": {"type": "string", "enum": ["draft", "submitted", "returned", "accepted"]},

@@ -56,6 +56,10 @@ DEFAULT_NOTICE_DAYS = 7  # 公示 typically 5 working days: a calendar week
 STALE_FORM = N_("保存失败：在您打开之后，他人已修改并保存了这条记录。为避免覆盖，本次修改未保存，请查看最新内容后重新填写。")
 
 
+# The version a form carries when it was opened before the record existed (versions start at 1).
+NO_REPORT_YET = 0
+
+
 def check_version(record, given_version) -> None:
     """Refuse a write made against an older ``version`` than the record's (a stale form or request)."""
     if given_version in (None, ""):
@@ -227,22 +231,36 @@ def report_for_editing(studio: Studio, year: int) -> AnnualReport:
     """The studio's report for ``year``, started as an empty draft if there is none yet."""
     check_report_year(studio, year)
     report = queries.find_report(studio.id, year)
-    if report is None:
-        report = AnnualReport(studio=studio, year=year, status=ReportStatus.draft.value, content=empty_content())
-        db.session.add(report)
-    return report
+    return report if report is not None else _start_report(studio, year, empty_content())
 
 
 def save_report(studio: Studio, year: int, raw_content: Mapping, *, version=None) -> AnnualReport:
     """Save the lead's report as it stands (draft, or a returned report being fixed)."""
-    report = report_for_editing(studio, year)
-    if report.id is not None:
-        check_version(report, version)
+    check_report_year(studio, year)
+    report = queries.find_report(studio.id, year)
+    if report is None:
+        return _start_report(studio, year, clean_content(raw_content, today=local_today()))
+    check_version(report, version)
     _require_editable(report)
     content = clean_content(raw_content, today=local_today())
     if content != report.content:
         report.content = content
     db.session.flush()
+    return report
+
+
+def _start_report(studio: Studio, year: int, content: dict) -> AnnualReport:
+    """Insert the year's first draft. Two tabs (or the web and the API) starting the same report at
+    once both found none; the unique key (studio, year) lets one in and the other is refused like
+    any stale form, nothing overwritten. The INSERT runs alone in a savepoint (whatever else is
+    pending is flushed first), so the refusal leaves the request's transaction usable."""
+    db.session.flush()
+    report = AnnualReport(studio_id=studio.id, year=year, status=ReportStatus.draft.value, content=content)
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:
+        raise Conflict(N_("该年度报告刚由他人（或另一窗口）创建，请刷新页面，在最新内容上修改。")) from None
     return report
 
 

@@ -224,7 +224,9 @@ def _report_page(studio: Studio, year: int, report: AnnualReport | None, form=No
     can_edit = user.role == LEAD and (report is None or report.editable)
     if form is None and can_edit:
         form = report_form(content or {}, formdata=None)
-        form.version.data = report.version if report is not None else ""
+        # 0: "there was no report when I opened the form", so a report another tab created since is
+        # a newer version and this save is refused rather than written over it.
+        form.version.data = report.version if report is not None else operations.NO_REPORT_YET
     id_numbers = {row["id_number"] for key in ("apprentices", "awards") for row in (content or {}).get(key, [])}
     return render_template(
         "studios/report.html", studio=studio, year=year, report=report, form=form, can_edit=can_edit,

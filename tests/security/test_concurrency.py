@@ -237,3 +237,28 @@ def test_a_rerun_twice_at_once_replaces_the_draft_once(app, users, scored_studio
     assert 201 in statuses and set(statuses) <= {201, 409}, statuses
     one_assessment_with_one_result_per_studio(scored_studios)
     assert db.session.scalar(select(Assessment.id)) == first.get_json()["id"]
+
+
+def test_two_first_saves_of_the_same_report_at_once_one_is_refused_and_the_other_kept(app, users, api_token,
+                                                                                      monkeypatch):
+    """Two tabs (here two API clients) start the same year's report at the same moment."""
+    from studios import queries
+    from studios.models import AnnualReport
+    from tests.studios.conftest import ESTABLISHED, last_year, sample_content
+
+    studio = studios.create_studio({"name": "并发报告工作室", "kind": "master_studio", "level": "city",
+                                    "jurisdiction": "温州市", "lead": "lead", "established": ESTABLISHED})
+    db.session.commit()
+    studio_id, year, headers = studio.id, last_year(), api_token("lead")
+    bodies = [{**sample_content(1), "summary": "甲窗口的总结", "version": 0},
+              {**sample_content(5), "summary": "乙窗口的总结", "version": 0}]
+    hold_every_request_at(monkeypatch, queries, "find_report", 2)  # both have looked and found none
+
+    def save(index):
+        return app.test_client().put(f"/api/v1/studios/{studio_id}/reports/{year}", json=bodies[index],
+                                     headers=headers).status_code
+
+    statuses = at_once(app, save, 2)
+    assert sorted(statuses) == [200, 409], statuses
+    reports = db.session.scalars(select(AnnualReport).where(AnnualReport.studio_id == studio_id)).all()
+    assert [report.content["summary"] for report in reports] == [bodies[statuses.index(200)]["summary"]]

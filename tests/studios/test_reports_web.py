@@ -82,6 +82,37 @@ def test_a_stale_report_form_is_refused_and_never_overwrites(client, login_as, m
     assert "第一个页面保存的总结" in page  # the form now shows the newer saved text
 
 
+def test_two_tabs_opened_before_the_report_existed_the_second_save_is_refused(client, login_as, make_studio):
+    studio = make_studio()
+    login_as("lead")
+    first, second = form_data(client, studio), form_data(client, studio)  # both forms show "no report yet"
+    assert 'name="version" type="hidden" value="0"' in client.get(report_path(studio)).get_data(as_text=True)
+    first["version"] = second["version"] = "0"
+    first["summary"], second["summary"] = "第一个页面的总结", "第二个页面的总结"
+    assert client.post(report_path(studio), data=first).status_code == 302
+    response = client.post(report_path(studio), data=second)
+    assert response.status_code == 409
+    assert saved(studio).content["summary"] == "第一个页面的总结"
+
+
+def test_two_first_saves_racing_past_the_lookup_one_is_refused_not_a_500(client, login_as, make_studio,
+                                                                           monkeypatch):
+    """Both requests looked for the report before either inserted it; the unique key decides."""
+    studio = make_studio()
+    login_as("lead")
+    first = form_data(client, studio, version="0")
+    first["summary"] = "先到的总结"
+    assert client.post(report_path(studio), data=first).status_code == 302
+    monkeypatch.setattr(queries, "find_report", lambda studio_id, year: None)  # the loser's stale lookup
+    late = form_data(client, studio, version="0")
+    late["summary"] = "后到的总结"
+    response = client.post(report_path(studio), data=late)
+    assert response.status_code == 409
+    assert "该年度报告刚由他人（或另一窗口）创建" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert saved(studio).content["summary"] == "先到的总结"
+
+
 def test_a_lead_cannot_read_or_write_another_studios_report(client, login_as, make_studio):
     other = make_studio("lead_b")
     login_as("lead_b")
