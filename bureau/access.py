@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from bureau.accounts.models import ApiToken, Role, User
@@ -101,13 +102,19 @@ def authenticated_user() -> User | None:
     return user
 
 
-def _session_idle_expired() -> bool:
+def _session_ended() -> str | None:
+    """Why a signed-in browser session is over, or None while it lasts: idle too long, or signed in
+    longer than a working day however busy (the cookie alone is renewed by every answer)."""
     if is_api_request() or not current_user.is_authenticated:
-        return False
+        return None
     now = int(time.time())
     last_seen = session.get("seen", now)
     session["seen"] = now
-    return now - last_seen > current_app.config["SESSION_IDLE_SECONDS"]
+    if now - session.get("since", 0) > current_app.config["SESSION_ABSOLUTE_SECONDS"]:
+        return N_("登录已超过%(hours)d小时，请重新登录。")
+    if now - last_seen > current_app.config["SESSION_IDLE_SECONDS"]:
+        return N_("长时间未操作，请重新登录。")
+    return None
 
 
 def enforce_access():
@@ -115,12 +122,13 @@ def enforce_access():
     if request.endpoint is None or request.endpoint == "static":
         return None  # routing 404/405, or a vendored asset
     rule = access_rule_for(request.endpoint)
-    if _session_idle_expired():
+    ended = _session_ended()
+    if ended:
         logout_user()
         session.clear()
         g.pop("user", None)
         if rule is None or not rule.public:
-            flash(N_("长时间未操作，请重新登录。"), "warning")
+            flash(_(ended, hours=current_app.config["SESSION_ABSOLUTE_SECONDS"] // 3600), "warning")
             return redirect(url_for("accounts.login", next=request.full_path))
     user = authenticated_user()
     set_actor(Actor(user.id, user.username, request.remote_addr) if user else Actor(None, "anonymous", request.remote_addr))

@@ -60,6 +60,7 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "bureau_session",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # a working day; idle sessions end sooner (below)
     "SESSION_IDLE_SECONDS": 30 * 60,
+    "SESSION_ABSOLUTE_SECONDS": 8 * 3600,  # from login, however active: a stolen session cannot be kept alive
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long form must not expire mid-entry
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -37,7 +37,8 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
-            session["seen"] = int(time.time())  # the idle clock starts now, also for the login answer's cookie
+            # Both clocks start now, also for the login answer's own cookie: idle, and since login.
+            session["seen"] = session["since"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")))
         if operations.login_blocked(form.username.data, request.remote_addr or "-",
                                     config["LOGIN_FAILURE_LIMIT"], config["LOGIN_FAILURE_WINDOW_SECONDS"]):

@@ -166,6 +166,26 @@ def test_a_session_cookie_older_than_a_working_day_is_refused(app, users, monkey
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_busy_session_still_ends_a_working_day_after_login(app, users, monkeypatch):
+    """Every answer renews the cookie, so activity alone could keep a stolen session for ever; the
+    time since login is capped (SESSION_ABSOLUTE_SECONDS) whatever the activity."""
+    client = app.test_client()
+    login(client, "admin")
+    absolute, idle = app.config["SESSION_ABSOLUTE_SECONDS"], app.config["SESSION_IDLE_SECONDS"]
+    start = time.time()
+    for step in range(1, absolute // (idle - 60) + 1):  # a request every 29 minutes, never idle
+        moment = start + step * (idle - 60)
+        monkeypatch.setattr("bureau.access.time.time", lambda moment=moment: moment)
+        if moment - start <= absolute:
+            assert client.get("/home").status_code == 200, f"ended early, after {moment - start:.0f} s"
+    monkeypatch.setattr("bureau.access.time.time", lambda: start + absolute + 60)
+    response = client.get("/home")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "登录已超过8小时，请重新登录。" in page
+    assert client.get("/home").status_code == 302  # over for good, not only for one request
+
+
 # --- logout and other ways a session ends -------------------------------------------------------------
 
 
