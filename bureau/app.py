@@ -31,6 +31,7 @@ BLUEPRINT_MODULES = [
     "studios.api",
     "bureau.certificates.views",
     "bureau.dashboard.views",
+    "bureau.calendar.views",
 ]
 
 

@@ -1,6 +1,7 @@
 """Every model module of the application, imported in one place for Alembic and the audit log."""
 from bureau.accounts.models import ApiToken, LoginFailure, User  # noqa: F401
 from bureau.audit.models import AuditEntry  # noqa: F401
+from bureau.calendar.models import CalendarDay  # noqa: F401
 from bureau.certificates.models import Certificate, CertificateBatch, CertificateBatchChunk  # noqa: F401
 from bureau.dashboard.models import Budget, QuotaContest, Target  # noqa: F401
 from bureau.scheduler.models import JobFailure, JobRun, JobSetting, Notification  # noqa: F401

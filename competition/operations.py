@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, func, insert, select
 
 from bureau.accounts.models import User
 from bureau.audit.recorder import explain, record_bulk_insert
+from bureau.calendar import operations as calendar
 from bureau.db import db, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.policies import load_policies
@@ -448,28 +449,14 @@ def valid_certificates_count(competition: Competition) -> int:
 # --- public notice -------------------------------------------------------------------------------
 
 
-def add_working_days(start: date, working_days: int) -> date:
-    """The last day of a period of ``working_days`` working days beginning on ``start``.
-
-    Weekends are skipped; public holidays and the make-up working days (调休) are not known to
-    the system, so staff may move the end date when a period spans a holiday.
-    """
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5:
-            counted += 1
-            if counted == working_days:
-                return day
-        day += timedelta(days=1)
-
-
 def publish_notice(competition: Competition, *, starts_on: date, working_days: int = DEFAULT_NOTICE_WORKING_DAYS,
                    ends_on: date | None = None, contact: str = "") -> PublicNotice:
     if competition.status != Status.finalized.value:
         raise Conflict(N_("只有已确认成绩的竞赛才能发布公示。"))
     if not 1 <= working_days <= 30:
         raise Invalid([Problem("working_days", N_("公示期须为1至30个工作日"))])
-    ends_on = ends_on or add_working_days(starts_on, working_days)
+    # Working days by the bureau's calendar: weekends, public holidays and 调休 (bureau.calendar).
+    ends_on = ends_on or calendar.add_working_days(starts_on, working_days)
     if ends_on < starts_on:
         raise Invalid([Problem("ends_on", N_("公示结束日期不能早于开始日期"))])
     notice = competition.notice

@@ -10,6 +10,7 @@ from io import BytesIO
 from sqlalchemy import func, select
 
 from bureau.access import allow, authenticated_user, public
+from bureau.calendar import operations as calendar
 from bureau.clock import local_today
 from bureau.db import db
 from bureau.errors import Invalid
@@ -337,6 +338,10 @@ def publish_notice(competition_id: int):
     notice = operations.publish_notice(competition, starts_on=form.starts_on.data,
                                        working_days=form.working_days.data, contact=form.contact.data)
     flash(_("已发布公示，公示期至 %(day)s。", day=notice.ends_on.isoformat()), "success")
+    missing = calendar.years_not_entered(notice.starts_on, notice.ends_on)
+    if missing:
+        flash(_("%(years)s年的节假日安排尚未录入，公示期只跳过了周末，请核对结束日期。",
+                years="、".join(map(str, missing))), "warning")
     return redirect(url_for("competitions.notice_admin", competition_id=competition.id))
 
 

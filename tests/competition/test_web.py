@@ -6,10 +6,11 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
+from bureau.calendar.operations import add_working_days
 from bureau.clock import local_today
 from bureau.db import db
 from competition.models import Competition, PublicNotice, Result, ResultUpload
-from competition.operations import add_working_days, close_notice_if_due
+from competition.operations import close_notice_if_due
 from tests.competition.ids import person_id, wrong_check
 from tests.conftest import csrf_token_from
 
@@ -202,11 +203,6 @@ def test_a_notice_becomes_final_only_without_open_objections(app, users):
     decide_objection(objection, status="dismissed", decision="经核实，工作单位属实")
     assert close_notice_if_due(notice, date(2026, 11, 9)) is True
     assert notice.status == "final"
-
-
-def test_working_days_skip_weekends():
-    assert add_working_days(date(2026, 11, 20), 5) == date(2026, 11, 26)  # Friday → next Thursday
-    assert add_working_days(date(2026, 11, 21), 1) == date(2026, 11, 23)  # Saturday → Monday
 
 
 def test_exports_neutralise_formula_cells(client, login_as, api_token):

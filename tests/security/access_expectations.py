@@ -175,6 +175,10 @@ EXPECTATIONS: dict[str, dict] = {
     "dashboard.unmark_contest": STAFF_ONLY,
     "dashboard.export": STAFF_ONLY,
     "dashboard.summary_pdf": STAFF_ONLY,
+    # --- the working-day calendar: the bureau enters the State Council's holidays ---
+    "calendar.index": STAFF_ONLY,
+    "calendar.save_range": STAFF_ONLY,
+    "calendar.remove": STAFF_ONLY,
 }
 
 # Values for the routes' URL variables, by variable name: a key of ``World.ids`` or a constant.
@@ -198,6 +202,7 @@ URL_VALUES: dict[str, object] = {
     "kind": ("const", "master_studio"),
     "filename": ("const", "css/app.css"),
     "target_id": "target_id",
+    "day_id": "calendar_day_id",
     "mark_id": "mark_id",
     "table": ("const", "targets"),
 }

@@ -106,6 +106,13 @@ def build_world(app, users, *, certificates: bool = True) -> World:
     mark = dashboard.mark_contest("fujian-2023", competition)
     ids.update(target_id=target.id, mark_id=mark.id)
 
+    # A public holiday in the calendar (the delete route's subject).
+    from bureau.calendar import operations as calendar
+    from bureau.calendar.models import CalendarDay
+
+    calendar.set_days(dt.date(year + 1, 10, 1), dt.date(year + 1, 10, 1), "rest", "国庆节")
+    ids["calendar_day_id"] = db.session.scalar(select(CalendarDay.id))
+
     # An API token of organiser A (for the revoke route), made the way the tokens page makes it.
     issue_token(users["organiser"])
     from bureau.accounts.models import ApiToken
