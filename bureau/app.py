@@ -105,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.add_extension("jinja2.ext.do")  # {% do %}: build a lookup once before a long loop
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
