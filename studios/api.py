@@ -123,7 +123,8 @@ def studio_json(studio: Studio) -> dict:
 def report_json(report: AnnualReport) -> dict:
     content = report.content or {}
     linked = queries.competition_results_for(
-        {row["id_number"] for key in ("apprentices", "awards") for row in content.get(key, [])})
+        {row["id_number"] for key in ("apprentices", "awards") for row in content.get(key, [])},
+        published_only=not authenticated_user().is_admin)
     return {"studio_id": report.studio_id, "year": report.year, "version": report.version, "status": report.status,
             "late": report.late, "submitted_at": report.submitted_at.isoformat() + "Z" if report.submitted_at else None,
             "return_reason": report.return_reason, "content": content,

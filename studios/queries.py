@@ -132,16 +132,21 @@ def studio_assessment_results(studio: Studio, *, published_only: bool) -> list[A
     return list(db.session.scalars(query))
 
 
-def competition_results_for(id_numbers: Iterable[str]) -> dict[str, list[Result]]:
+def competition_results_for(id_numbers: Iterable[str], *, published_only: bool) -> dict[str, list[Result]]:
     """Signed-off competition results of these people, by ID number: the awards a report claims
-    can be checked against them. Draft results are not official, so they are left out."""
+    can be checked against them. Draft results are not official, so they are left out.
+
+    ``published_only`` (for studio leads): a lead types any ID number into the report, so a lead
+    sees only results already in a public notice; signed-off results still inside the bureau
+    (before 公示) are shown to staff alone."""
     wanted = sorted({number for number in id_numbers if number})
     if not wanted:
         return {}
+    statuses = ((CompetitionStatus.published.value,) if published_only
+                else (CompetitionStatus.finalized.value, CompetitionStatus.published.value))
     rows = db.session.scalars(
         select(Result).join(Competition)
-        .where(Result.id_number.in_(wanted),
-               Competition.status.in_((CompetitionStatus.finalized.value, CompetitionStatus.published.value)))
+        .where(Result.id_number.in_(wanted), Competition.status.in_(statuses))
         .order_by(Competition.year.desc(), Competition.id))
     found: dict[str, list[Result]] = {}
     for result in rows:

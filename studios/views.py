@@ -233,7 +233,8 @@ def _report_page(studio: Studio, year: int, report: AnnualReport | None, form=No
         sections=SECTIONS, attachment_form=AttachmentForm(), return_form=return_form or ReturnForm(formdata=None),
         action_form=EmptyForm(),
         promoted=promoted_apprentices(content) if content else [], trainees=total_trainees(content) if content else 0,
-        competition_results=queries.competition_results_for(id_numbers), window=queries.report_window(year),
+        competition_results=queries.competition_results_for(id_numbers, published_only=not user.is_admin),
+        window=queries.report_window(year),
         score_locked=report is not None and queries.published_assessment_covers(report),
     ), status
 
