@@ -50,6 +50,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", 25)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
+        # Days a finished certificate batch keeps its merged PDF and ZIP; the certificates stay.
+        "CERTIFICATE_BATCH_KEEP_DAYS": int(os.environ.get("CERTIFICATE_BATCH_KEEP_DAYS", 30)),
     }
 
 

@@ -36,7 +36,7 @@ import zipfile
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -48,6 +48,7 @@ from bureau.certificates import operations
 from bureau.certificates.models import (BatchStatus, CertificateBatch, CertificateBatchChunk, ChunkPhase,
                                         ChunkStatus)
 from bureau.certificates.worker import render_chunk_pdf, render_chunk_zip
+from bureau.clock import LOCAL_TIMEZONE
 from bureau.db import db, transaction, utcnow
 from bureau.errors import Conflict, Invalid
 from bureau.text import N_
@@ -105,7 +106,8 @@ def batch_state(batch: CertificateBatch) -> dict:
     """Plain progress figures; the views add their own download addresses."""
     return {"id": batch.id, "status": batch.status, "done": batch.done, "total": batch.total,
             "zip_done": batch.zip_done, "pdf_ready": batch.pdf_path is not None,
-            "zip_ready": batch.zip_path is not None, "error": batch.error}
+            "zip_ready": batch.zip_path is not None, "error": batch.error,
+            "files_removed": batch.status == BatchStatus.expired.value}
 
 
 def certificate_dir(app: Flask | None = None) -> Path:
@@ -116,7 +118,115 @@ def certificate_dir(app: Flask | None = None) -> Path:
 
 def batch_file(batch: CertificateBatch, which: str) -> Path | None:
     relative = batch.pdf_path if which == "pdf" else batch.zip_path
-    return certificate_dir() / relative if relative else None
+    return _inside(certificate_dir(), relative) if relative else None
+
+
+def _inside(directory: Path, relative: str) -> Path | None:
+    """``directory / relative`` with links and ``..`` resolved, or None when that leaves ``directory``."""
+    root = directory.resolve()
+    path = (root / relative).resolve()
+    return path if path != root and path.is_relative_to(root) else None
+
+
+# --- retention: old batches' files are removed, their certificates stay -------------------------
+
+DEFAULT_KEEP_DAYS = 30
+# What a worker writes into a batch's folder: chunk files, the merged files, and their temporaries.
+_BATCH_FILE = re.compile(r"\.?(?:pdf-\d+\.pdf|zip-\d+\.zip|certificates\.(?:pdf|zip))(?:\.\d+\.tmp)?")
+
+
+def keep_days(app: Flask | None = None) -> int:
+    app = app or current_app
+    return max(1, int(app.config.get("CERTIFICATE_BATCH_KEEP_DAYS") or DEFAULT_KEEP_DAYS))
+
+
+@dataclass
+class CleanUp:
+    batches: int = 0
+    files: int = 0
+    bytes: int = 0
+    refused: int = 0  # batches with a stored path outside CERTIFICATE_DIR: left alone, logged
+    failed: int = 0  # batches with a file that could not be deleted: tried again next time
+
+    def __str__(self) -> str:
+        return (f"{self.batches} batches cleaned, {self.files} files removed ({self.bytes / 1e6:.1f} MB), "
+                f"{self.refused} refused, {self.failed} failed")
+
+
+def remove_old_batch_files(cutoff: datetime) -> CleanUp:
+    """Delete the files of batches finished (done or failed) before ``cutoff`` (UTC) and mark them expired.
+
+    The merged PDF, the ZIP and any chunk files left in the batch's folder go; the batch keeps
+    its row, figures and error, with no paths and status ``expired`` (audited at the caller's
+    flush). A file already gone is no error, and an expired batch is not looked at again, so
+    running this twice changes nothing. Pending and running batches are never touched, nor
+    anything outside ``CERTIFICATE_DIR``: a batch whose stored path leads out of it is refused
+    whole. The certificates themselves are not touched: each one's PDF is rendered on demand.
+    """
+    outcome = CleanUp()
+    directory = certificate_dir()
+    candidates = db.session.scalars(select(CertificateBatch).where(
+        CertificateBatch.status.in_([BatchStatus.done.value, BatchStatus.failed.value]),
+        CertificateBatch.finished_at < cutoff,
+        # a done batch has both paths until cleaned; a failed one may have left chunk files only
+        or_(CertificateBatch.pdf_path.is_not(None), CertificateBatch.zip_path.is_not(None),
+            CertificateBatch.status == BatchStatus.failed.value))
+        .order_by(CertificateBatch.id)).all()
+    for batch in candidates:
+        stored = [relative for relative in (batch.pdf_path, batch.zip_path) if relative]
+        paths = [_inside(directory, relative) for relative in stored]
+        folder = _inside(directory, f"batch-{batch.id}")
+        if folder is None or None in paths:
+            log.warning("certificates: batch %s has a file path outside %s (%r); its files are left alone",
+                        batch.id, directory, stored)
+            outcome.refused += 1
+            continue
+        if folder.is_dir():
+            paths += [entry for entry in sorted(folder.iterdir())
+                      if _BATCH_FILE.fullmatch(entry.name) and not entry.is_dir()]
+        existing = [path for path in dict.fromkeys(paths) if path.exists() or path.is_symlink()]
+        if not existing and not stored:
+            continue  # a failed batch that never wrote anything: nothing to clean, it stays failed
+        try:
+            for path in existing:
+                outcome.bytes += _unlink(path)
+                outcome.files += 1
+        except OSError as error:
+            log.warning("certificates: batch %s: could not delete %s: %s", batch.id, path, error)
+            outcome.failed += 1
+            continue
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not there, or holds something that is not ours
+        batch.pdf_path = batch.zip_path = None
+        batch.status = BatchStatus.expired.value
+        outcome.batches += 1
+        log.info("certificates: batch %s files removed (finished %s)", batch.id, batch.finished_at)
+    return outcome
+
+
+def _unlink(path: Path) -> int:
+    """Delete ``path`` (a link itself, never what it points to); its size, 0 if it was gone already."""
+    try:
+        size = path.lstat().st_size
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    return size
+
+
+def files_removed_on(batch: CertificateBatch) -> date | None:
+    """The (Beijing) day an expired batch's files were removed, from its audit entry."""
+    from bureau.audit.models import AuditEntry
+
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == CertificateBatch.__tablename__, AuditEntry.object_id == str(batch.id),
+        AuditEntry.action == "update").order_by(AuditEntry.id.desc()).limit(20))
+    for entry in entries:
+        if (entry.after or {}).get("status") == BatchStatus.expired.value:
+            return entry.at.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIMEZONE).date()
+    return None
 
 
 # --- working ------------------------------------------------------------------------------------

@@ -79,6 +79,9 @@ class BatchStatus(str, enum.Enum):
     running = "running"
     done = "done"  # merged PDF and ZIP written
     failed = "failed"
+    # Finished long ago: its merged PDF, ZIP and chunk files were deleted after
+    # ``CERTIFICATE_BATCH_KEEP_DAYS`` (``jobs.clean_old_batch_files``). Its certificates stand.
+    expired = "expired"
 
 
 class ChunkStatus(str, enum.Enum):

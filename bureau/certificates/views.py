@@ -27,8 +27,9 @@ from bureau.accounts.models import Role
 from bureau.certificates import api as certificates_api  # noqa: F401  (registers the API routes)
 from bureau.certificates import batches, operations
 from bureau.certificates.api import send_batch_file
-from bureau.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from bureau.certificates.models import BatchStatus, Certificate, CertificateBatch, CertificateStatus
 from bureau.db import db
+from bureau.error_pages import render_error
 from bureau.errors import Conflict, Invalid
 from bureau.web import add_navigation
 from competition.models import Competition, Status
@@ -39,7 +40,8 @@ STAFF = Role.admin.value
 blueprint = Blueprint("certificates", __name__, cli_group="certificates")
 add_navigation(_l("证书"), "certificates.index", STAFF)
 
-BATCH_STATUS_LABELS = {"pending": _l("排队等待"), "running": _l("生成中"), "done": _l("已完成"), "failed": _l("失败")}
+BATCH_STATUS_LABELS = {"pending": _l("排队等待"), "running": _l("生成中"), "done": _l("已完成"), "failed": _l("失败"),
+                       "expired": _l("文件已清理")}
 CERTIFICATE_STATUS_LABELS = {"valid": _l("有效"), "revoked": _l("已吊销")}
 
 
@@ -117,22 +119,44 @@ def _no_cache(response):
 def index():
     from studios.models import Assessment, AssessmentStatus
 
-    competitions = db.session.scalars(select(Competition).where(
+    # Two lists, each paginated on its own: ?cpage= for competitions, ?apage= for assessments.
+    competitions = _page(select(Competition).where(
         Competition.status.in_([Status.finalized.value, Status.published.value]))
-        .order_by(Competition.year.desc(), Competition.id.desc())).all()
-    assessments = db.session.scalars(select(Assessment).where(
+        .order_by(Competition.year.desc(), Competition.id.desc()), "cpage")
+    assessments = _page(select(Assessment).where(
         Assessment.status == AssessmentStatus.published.value)
-        .order_by(Assessment.year.desc(), Assessment.id.desc())).all()
+        .order_by(Assessment.year.desc(), Assessment.id.desc()), "apage")
     valid = Certificate.status == CertificateStatus.valid.value
-    by_competition = dict(db.session.execute(select(Certificate.competition_id, func.count()).where(
-        valid, Certificate.competition_id.is_not(None)).group_by(Certificate.competition_id)).all())
-    by_assessment = dict(db.session.execute(select(Certificate.assessment_id, func.count()).where(
-        valid, Certificate.assessment_id.is_not(None)).group_by(Certificate.assessment_id)).all())
+    by_competition = _counts(Certificate.competition_id, [c.id for c in competitions.items], valid)
+    by_assessment = _counts(Certificate.assessment_id, [a.id for a in assessments.items], valid)
     recent = db.session.scalars(select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(10)).all()
     totals = dict(db.session.execute(select(Certificate.status, func.count()).group_by(Certificate.status)).all())
     return render_template("certificates/pages/index.html", competitions=competitions, assessments=assessments,
                            by_competition=by_competition, by_assessment=by_assessment, batches=recent,
-                           totals=totals)
+                           totals=totals, index_url=_index_url)
+
+
+def _page(query, parameter: str):
+    """One page of ``query`` by ``?<parameter>=``; a page past the end shows the last page."""
+    per_page = current_app.config["PAGE_SIZE"]
+    number = _record_id(request.args.get(parameter)) or 1  # "²", "-1", 10**30: the first page
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False)
+    if page.pages and number > page.pages:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
+
+
+def _counts(column, ids: list[int], valid) -> dict:
+    """Valid certificates per competition or assessment, for the ones shown only."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(column, func.count()).where(valid, column.in_(ids))
+                                   .group_by(column)).all())
+
+
+def _index_url(anchor: str, **changes) -> str:
+    """The overview's address with one list's page changed, the other list's page kept."""
+    return url_for("certificates.index", **{**request.args.to_dict(), **changes}, _anchor=anchor)
 
 
 @blueprint.route("/certificates/lookup")
@@ -271,8 +295,25 @@ def _batch_state_json(batch: CertificateBatch) -> dict:
         status_label=str(BATCH_STATUS_LABELS.get(batch.status, batch.status)),
         pdf_url=url_for("certificates.batch_pdf", batch_id=batch.id) if state["pdf_ready"] else None,
         zip_url=url_for("certificates.batch_zip", batch_id=batch.id) if state["zip_ready"] else None,
-        error=_(batch.error) if batch.error else "")
+        error=_(batch.error) if batch.error else "",
+        notice=_files_removed_notice(batch) if state["files_removed"] else "")
     return state
+
+
+def _files_removed_notice(batch: CertificateBatch) -> str:
+    days = batches.keep_days()
+    removed_on = batches.files_removed_on(batch)
+    if removed_on is None:
+        return _("批量文件已按保留期（%(days)d 天）清理；已签发的证书仍有效，可重新批量生成。", days=days)
+    return _("批量文件已于 %(date)s 按保留期（%(days)d 天）清理；已签发的证书仍有效，可重新批量生成。",
+             date=removed_on.isoformat(), days=days)
+
+
+def _send_batch_file(batch: CertificateBatch, which: str):
+    if batch.status == BatchStatus.expired.value:
+        # Gone for good, and said so: 410 with the reason, not a bare 404.
+        return render_error(410, _files_removed_notice(batch))
+    return send_batch_file(batch, which)
 
 
 @blueprint.route("/certificates/batches/<int:batch_id>")
@@ -294,13 +335,13 @@ def batch_status(batch_id: int):
 @blueprint.route("/certificates/batches/<int:batch_id>/pdf")
 @allow(STAFF)
 def batch_pdf(batch_id: int):
-    return send_batch_file(db.get_or_404(CertificateBatch, batch_id), "pdf")
+    return _send_batch_file(db.get_or_404(CertificateBatch, batch_id), "pdf")
 
 
 @blueprint.route("/certificates/batches/<int:batch_id>/zip")
 @allow(STAFF)
 def batch_zip(batch_id: int):
-    return send_batch_file(db.get_or_404(CertificateBatch, batch_id), "zip")
+    return _send_batch_file(db.get_or_404(CertificateBatch, batch_id), "zip")
 
 
 # --- staff: one certificate ---------------------------------------------------------------------
