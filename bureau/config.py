@@ -52,6 +52,8 @@ def from_environment(instance_path: Path) -> dict:
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
         # Days a finished certificate batch keeps its merged PDF and ZIP; the certificates stay.
         "CERTIFICATE_BATCH_KEEP_DAYS": int(os.environ.get("CERTIFICATE_BATCH_KEEP_DAYS", 30)),
+        "CERTIFICATE_CHUNK_SIZE": int(os.environ.get("CERTIFICATE_CHUNK_SIZE", 100)),
+        "CERTIFICATE_LEASE_SECONDS": int(os.environ.get("CERTIFICATE_LEASE_SECONDS", 120)),
     }
 
 

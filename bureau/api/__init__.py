@@ -82,7 +82,7 @@ def api_route(rule: str, method: str, *, summary: str, tag: str, request_body: d
 
 
 ERROR_STATUSES = {400: "请求格式错误", 401: "未登录或令牌无效", 403: "无权访问", 404: "不存在",
-                  409: "数据已被他人修改或状态冲突", 413: "上传内容过大", 422: "数据校验未通过"}
+                  409: "数据已被他人修改或状态冲突", 410: "已按保留期删除", 413: "上传内容过大", 422: "数据校验未通过"}
 
 
 def openapi_document() -> dict:

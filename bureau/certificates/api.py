@@ -14,7 +14,7 @@ from bureau.accounts.models import Role
 from bureau.api import ApiError, api_route, schema
 from bureau.api.views import json_object
 from bureau.certificates import batches, operations
-from bureau.certificates.models import Certificate, CertificateBatch
+from bureau.certificates.models import BatchStatus, Certificate, CertificateBatch
 from bureau.db import db
 from bureau.errors import Invalid, Problem
 from bureau.text import N_
@@ -45,7 +45,9 @@ BATCH_INPUT = schema("CertificateBatchStart", {
     "properties": {"competition_id": {"type": "integer"}, "assessment_id": {"type": "integer"}}})
 BATCH = schema("CertificateBatch", {"type": "object", "required": ["id", "status", "done", "total", "pdf_url"],
                                     "properties": {
-    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "running", "done", "failed"]},
+    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "running", "done", "failed", "expired"],
+               "description": "expired: the batch's files were deleted after CERTIFICATE_BATCH_KEEP_DAYS; "
+                              "its certificates stay valid and a new batch can be started"},
     "done": {"type": "integer", "description": "certificates in the merged PDF so far"},
     "total": {"type": "integer"},
     "pdf_url": {"type": "string", "nullable": True, "description": "the merged PDF once written"},
@@ -177,19 +179,26 @@ def get_certificate_batch(batch_id: int):
     return jsonify(batch_json(db.get_or_404(CertificateBatch, batch_id)))
 
 
-@api_route("/certificates/batches/<int:batch_id>/pdf", "GET", tag="certificates", errors=(401, 403, 404),
+@api_route("/certificates/batches/<int:batch_id>/pdf", "GET", tag="certificates", errors=(401, 403, 404, 410),
            response={"type": "string", "format": "binary"}, summary="The batch's merged PDF, once written (staff)")
 @allow(STAFF)
 def certificate_batch_pdf(batch_id: int):
-    return send_batch_file(db.get_or_404(CertificateBatch, batch_id), "pdf")
+    return send_batch_file(_batch_with_files(batch_id), "pdf")
 
 
-@api_route("/certificates/batches/<int:batch_id>/zip", "GET", tag="certificates", errors=(401, 403, 404),
+@api_route("/certificates/batches/<int:batch_id>/zip", "GET", tag="certificates", errors=(401, 403, 404, 410),
            response={"type": "string", "format": "binary"},
            summary="The batch's ZIP of single-certificate PDFs, once written (staff)")
 @allow(STAFF)
 def certificate_batch_zip(batch_id: int):
-    return send_batch_file(db.get_or_404(CertificateBatch, batch_id), "zip")
+    return send_batch_file(_batch_with_files(batch_id), "zip")
+
+
+def _batch_with_files(batch_id: int) -> CertificateBatch:
+    batch = db.get_or_404(CertificateBatch, batch_id)
+    if batch.status == BatchStatus.expired.value:
+        raise ApiError(410, "gone", N_("该批次的文件已按保留期清理；已签发的证书仍有效，可重新批量生成。"))
+    return batch
 
 
 def send_batch_file(batch: CertificateBatch, which: str):

@@ -151,7 +151,10 @@ def test_the_api_answers_for_a_cleaned_batch_without_files(app, client, users, a
     headers = api_token("admin")
     body = client.get(f"/api/v1/certificates/batches/{batch.id}", headers=headers).get_json()
     assert body["status"] == "expired" and body["pdf_url"] is None and body["zip_url"] is None
-    assert client.get(f"/api/v1/certificates/batches/{batch.id}/pdf", headers=headers).status_code == 404
+    for which in ("pdf", "zip"):
+        gone = client.get(f"/api/v1/certificates/batches/{batch.id}/{which}", headers=headers)
+        assert gone.status_code == 410 and gone.get_json()["error"]["code"] == "gone"
+        assert "已按保留期清理" in gone.get_json()["error"]["message"]
 
 
 def test_recent_running_and_pending_batches_keep_their_files(app, certificate_dir):

@@ -6,7 +6,7 @@
     return;
   }
   var url = box.getAttribute("data-batch-status");
-  var finished = { done: true, failed: true };
+  var finished = { done: true, failed: true, expired: true };
 
   function show(name, count, total, link) {
     var bar = box.querySelector('[data-progress="' + name + '"]');
