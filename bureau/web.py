@@ -91,11 +91,12 @@ def local_path(target: str | None) -> str | None:
 
 
 @blueprint.app_template_global()
-def page_url(page_number: int) -> str:
-    """The current page's address with ``page`` replaced, keeping every filter."""
+def page_url(page_number: int, parameter: str = "page", anchor: str | None = None) -> str:
+    """The current page's address with ``parameter`` (the page number) replaced, keeping every
+    filter and the other lists' pages (a page with two lists pages each by its own parameter)."""
     args = request.args.to_dict()
-    args["page"] = page_number
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args[parameter] = page_number
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
 
 
 @blueprint.app_template_global()

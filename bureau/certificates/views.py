@@ -133,7 +133,7 @@ def index():
     totals = dict(db.session.execute(select(Certificate.status, func.count()).group_by(Certificate.status)).all())
     return render_template("certificates/pages/index.html", competitions=competitions, assessments=assessments,
                            by_competition=by_competition, by_assessment=by_assessment, batches=recent,
-                           totals=totals, index_url=_index_url)
+                           totals=totals)
 
 
 def _page(query, parameter: str):
@@ -152,11 +152,6 @@ def _counts(column, ids: list[int], valid) -> dict:
         return {}
     return dict(db.session.execute(select(column, func.count()).where(valid, column.in_(ids))
                                    .group_by(column)).all())
-
-
-def _index_url(anchor: str, **changes) -> str:
-    """The overview's address with one list's page changed, the other list's page kept."""
-    return url_for("certificates.index", **{**request.args.to_dict(), **changes}, _anchor=anchor)
 
 
 @blueprint.route("/certificates/lookup")
