@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -84,3 +85,22 @@ def watch_console(page) -> list[str]:
     page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
             if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
     return problems
+
+
+def download(page, selector: str, target: Path) -> Path:
+    """Click a download link or button and keep the file it sends."""
+    with page.expect_download() as started:
+        page.click(selector)
+    started.value.save_as(target)
+    return target
+
+
+def read_qr_code(pdf: Path, page_number: int, picture_name: str) -> str:
+    """The address in the QR code printed on one page of a PDF, read the way a phone camera reads
+    a printed certificate: the page rendered at 150 dpi (kept as a screenshot) and decoded by zbar."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    picture = SCREENSHOTS / picture_name
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page_number), "-l", str(page_number), "-singlefile",
+                    str(pdf), str(picture)], check=True)
+    return subprocess.run(["zbarimg", "--quiet", "--raw", f"{picture}.png"], check=True, capture_output=True,
+                          text=True).stdout.strip()

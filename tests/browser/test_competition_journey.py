@@ -11,14 +11,13 @@ The amounts are the competition's own prize table (温人社发〔2018〕242号 
 Screenshots land in test-artifacts/screenshots/journey-competition-*.png."""
 from __future__ import annotations
 
-import subprocess
 import threading
 
 import pytest
 
 from bureau.certificates.batches import run_pending_batches
 from bureau.clock import local_today
-from tests.browser.conftest import SCREENSHOTS, log_in, log_out, screenshot, watch_console
+from tests.browser.conftest import download, log_in, log_out, read_qr_code, screenshot, watch_console
 from tests.certificates.test_render import _page_count, _pdf_text
 from tests.competition.test_web import people, xlsx
 from tests.conftest import PASSWORD
@@ -130,20 +129,12 @@ def test_from_upload_to_a_verified_certificate(browser, page, live_server, app, 
     assert page.inner_text("[data-testid=progress-pdf]") == "100%"
     assert page.inner_text("[data-testid=progress-zip]") == "100%"
     _shot(page, "09-batch-done")
-    with page.expect_download() as download:
-        page.click("[data-testid=download-pdf]")
-    merged = tmp_path / "certificates.pdf"
-    download.value.save_as(merged)
+    merged = download(page, "[data-testid=download-pdf]", tmp_path / "certificates.pdf")
     assert _page_count(merged) == 6
     assert "选手1" in _pdf_text(merged) and "选手4" not in _pdf_text(merged)
 
     # 5. The QR code on the first page, read as a phone camera would, opens the verification page.
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    first_page = SCREENSHOTS / "journey-competition-10-certificate-page-1"
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(merged),
-                    str(first_page)], check=True)
-    verify_address = subprocess.run(["zbarimg", "--quiet", "--raw", f"{first_page}.png"], check=True,
-                                     capture_output=True, text=True).stdout.strip()
+    verify_address = read_qr_code(merged, 1, "journey-competition-10-certificate-page-1")
     assert verify_address.startswith(f"{live_server}/verify/")
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     public = phone.new_page()

@@ -5,11 +5,9 @@ staff issue the 优秀 studio's certificate, whose QR code, read back from the P
 verification page; the public reads the list without logging in. Screenshots: studio-*.png."""
 from __future__ import annotations
 
-import subprocess
-
 from bureau.db import db
 from studios import operations
-from tests.browser.conftest import SCREENSHOTS, log_in, log_out, screenshot
+from tests.browser.conftest import download, log_in, log_out, read_qr_code, screenshot
 from tests.competition.ids import person_id
 from tests.conftest import PASSWORD
 from tests.studios.conftest import ESTABLISHED, items_totalling, last_year, sample_content
@@ -136,14 +134,8 @@ def test_a_studio_year_from_report_to_an_excellent_certificate(page, live_server
     assert "已签发证书" in page.inner_text(".flash-success")
     assert page.inner_text("[data-testid=certificate-status]") == "有效"
     screenshot(page, "studio-certificate-issued")
-    with page.expect_download() as download:
-        page.click("[data-testid=download-certificate]")
-    pdf = tmp_path / "优秀工作室证书.pdf"
-    download.value.save_as(pdf)
-    picture = SCREENSHOTS / "studio-certificate-pdf"
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(picture)], check=True)
-    verify_address = subprocess.run(["zbarimg", "--quiet", "--raw", f"{picture}.png"], check=True,
-                                    capture_output=True, text=True).stdout.strip()
+    pdf = download(page, "[data-testid=download-certificate]", tmp_path / "优秀工作室证书.pdf")
+    verify_address = read_qr_code(pdf, 1, "studio-certificate-pdf")
     assert verify_address.startswith(f"{live_server}/verify/")
     log_out(page, live_server)
     page.goto(verify_address)

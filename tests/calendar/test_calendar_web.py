@@ -85,33 +85,31 @@ def test_removing_a_day_needs_the_version_the_page_showed(client, login_as):
     assert "已删除 2026-10-01 的安排" in done.get_data(as_text=True) and stored() == {}
 
 
-def test_the_competition_notice_period_counts_with_the_calendar(app, client, login_as, users):
-    calendar.set_days(date(2026, 10, 1), date(2026, 10, 7), "rest", "国庆节", SOURCE)
-    calendar.set_days(date(2026, 10, 10), date(2026, 10, 10), "work", "国庆节", SOURCE)
+def publish_notice(client, login_as, users, starts_on: str) -> str:
+    """A finalized competition's notice published by staff on the web from ``starts_on``, 5 working
+    days; the page that follows."""
     competition = create_competition({**CITY, "prizes": []}, users["organiser"])
     replace_results(competition, [{"name": "甲", "id_number": person_id(1), "theory": 90, "practical": 90}])
     finalize(competition)
     db.session.commit()
     login_as("admin")
     detail = f"/competitions/{competition.id}"
-    response = client.post(f"{detail}/notice", data={
-        "version": competition.version, "starts_on": "2026-09-28", "working_days": "5", "contact": "",
-        "csrf_token": csrf_token_from(client, detail)}, follow_redirects=True)
-    page = response.get_data(as_text=True)
+    return client.post(f"{detail}/notice", data={
+        "version": competition.version, "starts_on": starts_on, "working_days": "5", "contact": "",
+        "csrf_token": csrf_token_from(client, detail)}, follow_redirects=True).get_data(as_text=True)
+
+
+def test_the_competition_notice_period_counts_with_the_calendar(client, login_as, users):
+    calendar.set_days(date(2026, 10, 1), date(2026, 10, 7), "rest", "国庆节", SOURCE)
+    calendar.set_days(date(2026, 10, 10), date(2026, 10, 10), "work", "国庆节", SOURCE)
+    page = publish_notice(client, login_as, users, "2026-09-28")
     assert db.session.scalar(select(PublicNotice.ends_on)) == date(2026, 10, 9)  # not 10-02: the holiday is skipped
     assert "公示期至 2026-10-09" in page and "尚未录入" not in page
 
 
-def test_a_notice_in_a_year_nobody_entered_says_so(app, client, login_as, users):
-    competition = create_competition({**CITY, "prizes": []}, users["organiser"])
-    replace_results(competition, [{"name": "甲", "id_number": person_id(1), "theory": 90, "practical": 90}])
-    finalize(competition)
-    db.session.commit()
-    login_as("admin")
-    detail = f"/competitions/{competition.id}"
-    page = client.post(f"{detail}/notice", data={
-        "version": competition.version, "starts_on": "2027-12-29", "working_days": "5", "contact": "",
-        "csrf_token": csrf_token_from(client, detail)}, follow_redirects=True).get_data(as_text=True)
+def test_a_notice_in_a_year_nobody_entered_says_so(client, login_as, users):
+    page = publish_notice(client, login_as, users, "2027-12-29")  # Wed: 12/29, 12/30, 12/31, 1/3, 1/4
+    assert db.session.scalar(select(PublicNotice.ends_on)) == date(2028, 1, 4)
     assert "2027、2028年的节假日安排尚未录入" in page
 
 
