@@ -109,7 +109,7 @@ def test_close_notices_job_makes_due_notices_final(app, users):
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's online backup; PostgreSQL deployments use pg_dump")
 def test_nightly_backup_keeps_a_number_and_restores(app, users, tmp_path):
     from bureau.accounts.models import User
-    from bureau.scheduler.platform_jobs import restore_sqlite
+    from bureau.backup import restore_sqlite
 
     app.config["BACKUP_DIR"] = str(tmp_path / "backups")
     load_jobs()
