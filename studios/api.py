@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -151,17 +151,6 @@ def assessment_json(assessment: Assessment) -> dict:
                         for result in assessment.results]}
 
 
-def _studio(studio_id: int) -> Studio:
-    return db.get_or_404(Studio, studio_id)
-
-
-def _report(studio_id: int, year: int) -> AnnualReport:
-    report = queries.find_report(studio_id, year)
-    if report is None:
-        abort(404)
-    return report
-
-
 def _version(body: dict | None = None):
     """The version the client read: the body's ``version`` or an ``If-Match`` header."""
     if body and body.get("version") is not None:
@@ -194,7 +183,7 @@ def list_studios():
            response=STUDIO, errors=(401, 403, 404))
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def get_studio(studio_id: int):
-    return jsonify(studio_json(_studio(studio_id)))
+    return jsonify(studio_json(db.get_or_404(Studio, studio_id)))
 
 
 @api_route("/studios/<int:studio_id>", "PUT", summary="Change a studio's record (bureau staff)", tag=TAG,
@@ -202,7 +191,7 @@ def get_studio(studio_id: int):
            response=STUDIO, errors=(401, 403, 404, 409))
 @allow(ADMIN)
 def update_studio(studio_id: int):
-    studio = _studio(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     body = json_object()
     require_fields(body, "name", "kind", "level", "jurisdiction", "lead", "established")
     operations.update_studio(studio, body, version=_version(body))
@@ -213,7 +202,7 @@ def update_studio(studio_id: int):
            tag=TAG, response={"type": "array", "items": GRANT}, errors=(401, 403, 404))
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def studio_grants(studio_id: int):
-    grants = queries.grants_for(_studio(studio_id))
+    grants = queries.grants_for(db.get_or_404(Studio, studio_id))
     return jsonify([{"kind": grant.kind, "amount": grant.amount, "amount_basis": grant.amount_basis,
                      "policy": grant.policy, "clause": grant.clause, "rule": grant.rule, "payee": grant.payee,
                      "conditions": list(grant.conditions)} for grant in grants])
@@ -226,7 +215,7 @@ def studio_grants(studio_id: int):
            response=REPORT, errors=(401, 403, 404))
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def get_report(studio_id: int, year: int):
-    return jsonify(report_json(_report(studio_id, year)))
+    return jsonify(report_json(queries.report_or_404(studio_id, year)))
 
 
 @api_route("/studios/<int:studio_id>/reports/<int:year>", "PUT",
@@ -237,7 +226,7 @@ def save_report(studio_id: int, year: int):
     body = json_object()
     version = _version(body)
     content = {key: value for key, value in body.items() if key != "version"}
-    report = operations.save_report(_studio(studio_id), year, content, version=version)
+    report = operations.save_report(db.get_or_404(Studio, studio_id), year, content, version=version)
     return jsonify(report_json(report))
 
 
@@ -246,7 +235,7 @@ def save_report(studio_id: int, year: int):
            errors=(401, 403, 404, 409))
 @allow(LEAD, owns=queries.owns_studio)
 def submit_report(studio_id: int, year: int):
-    return jsonify(report_json(operations.submit_report(_report(studio_id, year))))
+    return jsonify(report_json(operations.submit_report(queries.report_or_404(studio_id, year))))
 
 
 @api_route("/studios/<int:studio_id>/reports/<int:year>/return", "POST",
@@ -255,7 +244,7 @@ def submit_report(studio_id: int, year: int):
 @allow(ADMIN)
 def return_report(studio_id: int, year: int):
     body = json_object()
-    report = operations.return_report(_report(studio_id, year), str(body.get("reason") or ""), authenticated_user())
+    report = operations.return_report(queries.report_or_404(studio_id, year), str(body.get("reason") or ""), authenticated_user())
     return jsonify(report_json(report))
 
 
@@ -264,7 +253,7 @@ def return_report(studio_id: int, year: int):
            tag=TAG, response=REPORT, errors=(401, 403, 404, 409))
 @allow(ADMIN)
 def accept_report(studio_id: int, year: int):
-    return jsonify(report_json(operations.accept_report(_report(studio_id, year), authenticated_user())))
+    return jsonify(report_json(operations.accept_report(queries.report_or_404(studio_id, year), authenticated_user())))
 
 
 @api_route("/studios/<int:studio_id>/reports/<int:year>/score", "PUT",
@@ -274,7 +263,7 @@ def accept_report(studio_id: int, year: int):
 def score_report(studio_id: int, year: int):
     body = json_object()
     require_fields(body, "items")
-    report = operations.score_report(_report(studio_id, year), body["items"], authenticated_user())
+    report = operations.score_report(queries.report_or_404(studio_id, year), body["items"], authenticated_user())
     return jsonify(report_json(report))
 
 

@@ -76,8 +76,17 @@ def grant_register(studios: Iterable[Studio]) -> list[tuple[Studio, Grant]]:
     return [(studio, grant) for studio in studios for grant in grants_due(studio_facts(studio, assume_new=True), policies)]
 
 
+def _report_query(studio_id: int, year: int) -> Select:
+    return select(AnnualReport).where(AnnualReport.studio_id == studio_id, AnnualReport.year == year)
+
+
 def find_report(studio_id: int, year: int) -> AnnualReport | None:
-    return db.session.scalar(select(AnnualReport).where(AnnualReport.studio_id == studio_id, AnnualReport.year == year))
+    return db.session.scalar(_report_query(studio_id, year))
+
+
+def report_or_404(studio_id: int, year: int) -> AnnualReport:
+    """The report, for pages and API calls about it (404 when the year has none)."""
+    return db.first_or_404(_report_query(studio_id, year))
 
 
 def report_window(year: int) -> ReportWindow | None:

@@ -115,17 +115,6 @@ def _form_field(form, name: str, row: int | None):
     return subform[tail] if subform is not None and tail in subform else None
 
 
-def _studio_or_404(studio_id: int) -> Studio:
-    return db.get_or_404(Studio, studio_id)
-
-
-def _report_or_404(studio_id: int, year: int) -> AnnualReport:
-    report = queries.find_report(studio_id, year)
-    if report is None:
-        abort(404)
-    return report
-
-
 # --- registry ------------------------------------------------------------------------------------
 
 
@@ -167,7 +156,7 @@ def studio_new():
 @blueprint.route("/studios/<int:studio_id>/edit", methods=["GET", "POST"])
 @allow(ADMIN)
 def studio_edit(studio_id: int):
-    studio = _studio_or_404(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     form = StudioForm()
     _fill_studio_choices(form)
     if form.validate_on_submit():
@@ -200,7 +189,7 @@ def _studio_form(studio: Studio) -> StudioForm:
 @blueprint.route("/studios/<int:studio_id>")
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def studio_detail(studio_id: int):
-    studio = _studio_or_404(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     user = authenticated_user()
     today = local_today()
     reports = {report.year: report for report in studio.reports}
@@ -242,7 +231,7 @@ def _report_page(studio: Studio, year: int, report: AnnualReport | None, form=No
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>")
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def report_page(studio_id: int, year: int):
-    studio = _studio_or_404(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     operations.check_report_year(studio, year)
     return _report_page(studio, year, queries.find_report(studio_id, year))
 
@@ -250,7 +239,7 @@ def report_page(studio_id: int, year: int):
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>", methods=["POST"])
 @allow(LEAD, owns=queries.owns_studio)
 def report_save(studio_id: int, year: int):
-    studio = _studio_or_404(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     form = report_form()
     if not form.validate_on_submit():
         abort(400)
@@ -278,7 +267,7 @@ def report_save(studio_id: int, year: int):
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>/return", methods=["POST"])
 @allow(ADMIN)
 def report_return(studio_id: int, year: int):
-    report = _report_or_404(studio_id, year)
+    report = queries.report_or_404(studio_id, year)
     form = ReturnForm()
     if not form.validate_on_submit():
         abort(400)
@@ -296,7 +285,7 @@ def report_return(studio_id: int, year: int):
 def report_accept(studio_id: int, year: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    operations.accept_report(_report_or_404(studio_id, year), authenticated_user())
+    operations.accept_report(queries.report_or_404(studio_id, year), authenticated_user())
     flash(_("报告已审核通过，可以评分。"), "success")
     return redirect(url_for("studios.report_score", studio_id=studio_id, year=year))
 
@@ -304,7 +293,7 @@ def report_accept(studio_id: int, year: int):
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>/score", methods=["GET", "POST"])
 @allow(ADMIN)
 def report_score(studio_id: int, year: int):
-    report = _report_or_404(studio_id, year)
+    report = queries.report_or_404(studio_id, year)
     rubric = load_rubric(report.studio.kind)
     form = score_form(rubric, report.item_scores)
     status = 200
@@ -331,7 +320,7 @@ def report_score(studio_id: int, year: int):
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>/attachments", methods=["POST"])
 @allow(LEAD, owns=queries.owns_studio)
 def attachment_add(studio_id: int, year: int):
-    studio = _studio_or_404(studio_id)
+    studio = db.get_or_404(Studio, studio_id)
     form = AttachmentForm()
     if not form.validate_on_submit():
         abort(400)
