@@ -330,6 +330,16 @@ class _Entry:
             self.fail(f"unknown key '{unknown[0]}'")
 
 
+def _named(entry: _Entry) -> dict:
+    """The fields every rule starts with: its key and its label."""
+    return {"key": entry.text("key"), "label": entry.text("label")}
+
+
+def _cited(entry: _Entry, citation: str) -> dict:
+    """The fields every rule ends with: the clause it comes from and our reading of it, if any."""
+    return {"clause": _clause(entry, citation), "reading": entry.text("reading", required=False)}
+
+
 def _clause(entry: _Entry, citation: str, *, key: str = "clause", required: bool = True) -> Clause | None:
     table = entry.table(key, required=required)
     if table is None:
@@ -412,8 +422,7 @@ def _cash_table(key: str, entry: _Entry, citation: str, has_overlap: bool, serie
         bands=_prize_bands(entry),
         medals=_medal_prizes(entry),
         series=entry.text("series", required=has_overlap) or None,
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     if basis == "ranks" and not table.bands:
         entry.fail("'bands' is required when basis is 'ranks'")
@@ -444,8 +453,7 @@ def _title(entry: _Entry, citation: str) -> TitleRule:
         amount=entry.positive_int("amount", required=False),
         annual_quota=entry.positive_int("annual_quota", required=False),
         conferred_by=entry.text("conferred_by", required=False),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     entry.finish()
     return rule
@@ -458,14 +466,12 @@ def _check_level(entry: _Entry, key: str, level: str) -> None:
 
 def _skill_level(entry: _Entry, citation: str) -> SkillLevelRule:
     rule = SkillLevelRule(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         tiers=_tiers(entry),
         categories=entry.choices("categories", CATEGORIES),
         level=entry.text("level"),
         promotion_cap=entry.text("promotion_cap", required=False) or None,
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     _check_level(entry, "level", rule.level)
     if rule.promotion_cap is not None:
@@ -478,13 +484,11 @@ def _skill_level(entry: _Entry, citation: str) -> SkillLevelRule:
 
 def _base_subsidy(entry: _Entry, citation: str) -> BaseSubsidy:
     rule = BaseSubsidy(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         tier=entry.choice("tier", TIERS),
         places=_places(entry, "places", required=True),
         amount=entry.positive_int("amount"),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     entry.finish()
     return rule
@@ -492,14 +496,12 @@ def _base_subsidy(entry: _Entry, citation: str) -> BaseSubsidy:
 
 def _hosting(entry: _Entry, citation: str) -> HostingSubsidy:
     rule = HostingSubsidy(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         tiers=_tiers(entry),
         categories=entry.choices("categories", CATEGORIES),
         amount_min=entry.positive_int("amount_min", required=False),
         amount_max=entry.positive_int("amount_max"),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     if rule.amount_min is not None and rule.amount_min > rule.amount_max:
         entry.fail("'amount_min' is above 'amount_max'")
@@ -509,8 +511,7 @@ def _hosting(entry: _Entry, citation: str) -> HostingSubsidy:
 
 def _studio_grant(entry: _Entry, citation: str) -> StudioGrant:
     grant = StudioGrant(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         kind=entry.choice("kind", STUDIO_KINDS),
         level=entry.choice("level", STUDIO_LEVELS),
         amount=entry.positive_int("amount"),
@@ -518,8 +519,7 @@ def _studio_grant(entry: _Entry, citation: str) -> StudioGrant:
         requires_new=entry.flag("requires_new", default=True),
         payee=entry.text("payee"),
         conditions=entry.strings("conditions"),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     entry.finish()
     return grant
@@ -527,14 +527,12 @@ def _studio_grant(entry: _Entry, citation: str) -> StudioGrant:
 
 def _assessment(entry: _Entry, citation: str) -> AssessmentRule:
     rule = AssessmentRule(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         kind=entry.choice("kind", STUDIO_KINDS),
         level=entry.choice("level", STUDIO_LEVELS),
         excellent_max_percent=entry.positive_int("excellent_max_percent"),
         reward_max=entry.positive_int("reward_max"),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     if rule.excellent_max_percent > 100:
         entry.fail("'excellent_max_percent' must be at most 100")
@@ -560,8 +558,7 @@ def _overlap(entry: _Entry | None, citation: str) -> OverlapRules | None:
         series=series,
         window_years=entry.positive_int("window_years"),
         top_up=entry.flag("top_up", default=False),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     entry.finish()
     return rules
@@ -569,15 +566,13 @@ def _overlap(entry: _Entry | None, citation: str) -> OverlapRules | None:
 
 def _subsidy(entry: _Entry, citation: str, series_keys: frozenset[str]) -> Subsidy:
     subsidy = Subsidy(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         amount=entry.positive_int("amount", required=False),
         amount_min=entry.positive_int("amount_min", required=False),
         amount_max=entry.positive_int("amount_max", required=False),
         unit=entry.text("unit", required=False) or "元",
         series=entry.text("series", required=False) or None,
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     if subsidy.amount is not None and (subsidy.amount_min is not None or subsidy.amount_max is not None):
         entry.fail("give either 'amount' or 'amount_min'/'amount_max', not both")
@@ -591,15 +586,13 @@ def _subsidy(entry: _Entry, citation: str, series_keys: frozenset[str]) -> Subsi
 
 def _target(entry: _Entry, citation: str) -> Target:
     target = Target(
-        key=entry.text("key"),
-        label=entry.text("label"),
+        **_named(entry),
         value=entry.number("value", required=False),
         value_min=entry.number("value_min", required=False),
         value_max=entry.number("value_max", required=False),
         unit=entry.text("unit"),
         period=entry.text("period"),
-        clause=_clause(entry, citation),
-        reading=entry.text("reading", required=False),
+        **_cited(entry, citation),
     )
     if (target.value is None) == (target.value_min is None and target.value_max is None):
         entry.fail("give either 'value' or 'value_min'/'value_max'")
