@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bureau.text import N_
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -33,3 +35,22 @@ class Conflict(Exception):
     def __init__(self, message_template: str, **params):
         super().__init__(message_template % params if params else message_template)
         self.message_template, self.params = message_template, params
+
+
+STALE_FORM = N_("保存失败：在您打开之后，他人已修改并保存了这条记录。为避免覆盖，本次修改未保存，请查看最新内容后重新填写。")
+
+
+def check_version(record, given) -> None:
+    """Refuse a write prepared against an older ``version`` of ``record`` (a stale form or request).
+
+    ``given`` is the version the form or request read: empty means "not checked" (API clients may
+    omit it), ``0`` means "there was no such record" (versions start at 1), so a record created
+    since is refused too."""
+    if given in (None, ""):
+        return
+    try:
+        expected = int(given)
+    except (TypeError, ValueError):
+        raise Invalid([Problem("version", N_("版本号应为整数"))]) from None
+    if expected != (record.version if record is not None else 0):
+        raise Conflict(STALE_FORM)

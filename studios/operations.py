@@ -17,7 +17,7 @@ from bureau.accounts.models import Role, User
 from bureau.audit.recorder import explain
 from bureau.clock import local_today
 from bureau.db import db, utcnow
-from bureau.errors import Conflict, Invalid, Problem
+from bureau.errors import Conflict, Invalid, Problem, check_version
 from bureau.policies import load_policies
 from bureau.text import N_
 from studios import queries
@@ -52,24 +52,8 @@ from studios.terms import DEFAULT_TERM_YEARS, term_end
 
 EARLIEST_YEAR = 2000
 DEFAULT_NOTICE_DAYS = 7  # 公示 typically 5 working days: a calendar week
-
-STALE_FORM = N_("保存失败：在您打开之后，他人已修改并保存了这条记录。为避免覆盖，本次修改未保存，请查看最新内容后重新填写。")
-
-
-# The version a form carries when it was opened before the record existed (versions start at 1).
+# The version a form carries when it was opened before the report existed (see check_version).
 NO_REPORT_YET = 0
-
-
-def check_version(record, given_version) -> None:
-    """Refuse a write made against an older ``version`` than the record's (a stale form or request)."""
-    if given_version in (None, ""):
-        return
-    try:
-        given = int(given_version)
-    except (TypeError, ValueError):
-        raise Invalid([Problem("version", N_("版本号应为整数"))]) from None
-    if given != record.version:
-        raise Conflict(STALE_FORM)
 
 
 # --- studios ---------------------------------------------------------------------------------------

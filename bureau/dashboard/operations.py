@@ -17,28 +17,15 @@ from bureau.audit.recorder import explain
 from bureau.dashboard.metrics import BUDGET_CATEGORIES, COMPARISONS, METRICS, plan_policy_targets
 from bureau.dashboard.models import Budget, QuotaContest, Target
 from bureau.db import db
-from bureau.errors import Conflict, Invalid, Problem
+from bureau.errors import STALE_FORM, Conflict, Invalid, Problem, check_version
 from bureau.policies.model import STUDIO_KINDS, STUDIO_LEVELS, TIERS, PolicyDocument
 from bureau.text import N_
 from competition.models import Competition
 
-STALE_FORM = N_("保存失败：在您打开之后，他人已修改并保存了这条记录。为避免覆盖，本次修改未保存，请查看最新内容后重新填写。")
 AWARD_KINDS = ("skill_level", "title", "cash")
 MAX_VALUE = Decimal("999999999999")
 MAX_BUDGET = 10_000_000_000  # 100亿元: a typo guard
 YEARS = (2000, 2100)
-
-
-def check_version(record, given) -> None:
-    """Refuse a write prepared against an older ``version`` (``0``: the form saw no such row)."""
-    if given in (None, ""):
-        return
-    try:
-        expected = int(given)
-    except (TypeError, ValueError):
-        raise Invalid([Problem("version", N_("版本号应为整数"))]) from None
-    if expected != (record.version if record is not None else 0):
-        raise Conflict(STALE_FORM)
 
 
 # --- targets -------------------------------------------------------------------------------------------
