@@ -333,22 +333,22 @@ def _parse_local(value: object) -> bool:
     raise _Invalid(N_("“是否本地”应填写“是”或“否”"))
 
 
-def _parse_group(value: object) -> str | None:
+def _parse_word(value: object, words: dict[str, str], message: str) -> str | None:
+    """A cell that names one of ``words`` (as people write it), or is empty; else ``message``."""
     text = _clean_text(value).lower()
     if not text or text in NONE_WORDS:
         return None
-    if text in GROUP_WORDS:
-        return GROUP_WORDS[text]
-    raise _Invalid(N_("组别应为“职工组”或“学生组”"))
+    if text in words:
+        return words[text]
+    raise _Invalid(message)
+
+
+def _parse_group(value: object) -> str | None:
+    return _parse_word(value, GROUP_WORDS, N_("组别应为“职工组”或“学生组”"))
 
 
 def _parse_medal(value: object) -> str | None:
-    text = _clean_text(value).lower()
-    if not text or text in NONE_WORDS:
-        return None
-    if text in MEDAL_WORDS:
-        return MEDAL_WORDS[text]
-    raise _Invalid(N_("奖牌应为金牌、银牌、铜牌或优胜奖"))
+    return _parse_word(value, MEDAL_WORDS, N_("奖牌应为金牌、银牌、铜牌或优胜奖"))
 
 
 def _to_decimal(value: object, *, strip: re.Pattern[str] | None = None) -> Decimal | None:
