@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -28,6 +29,21 @@ db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def insert_unless_taken(row) -> bool:
+    """Insert ``row`` unless a unique key says another request inserted the same first (False).
+
+    Check-then-insert races (two tabs, two workers): the INSERT runs alone in a savepoint, so a
+    refusal leaves the request's transaction usable; whatever else is pending is flushed first,
+    outside the savepoint. On PostgreSQL the INSERT waits for the other transaction to commit."""
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Versioned:

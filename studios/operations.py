@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bureau.accounts.models import Role, User
 from bureau.audit.recorder import explain
 from bureau.clock import local_today
-from bureau.db import db, utcnow
+from bureau.db import db, insert_unless_taken, utcnow
 from bureau.errors import Conflict, Invalid, Problem, check_version
 from bureau.policies import load_policies
 from bureau.text import N_
@@ -238,13 +238,9 @@ def _start_report(studio: Studio, year: int, content: dict) -> AnnualReport:
     once both found none; the unique key (studio, year) lets one in and the other is refused like
     any stale form, nothing overwritten. The INSERT runs alone in a savepoint (whatever else is
     pending is flushed first), so the refusal leaves the request's transaction usable."""
-    db.session.flush()
     report = AnnualReport(studio_id=studio.id, year=year, status=ReportStatus.draft.value, content=content)
-    try:
-        with db.session.begin_nested():
-            db.session.add(report)
-    except IntegrityError:
-        raise Conflict(N_("该年度报告刚由他人（或另一窗口）创建，请刷新页面，在最新内容上修改。")) from None
+    if not insert_unless_taken(report):
+        raise Conflict(N_("该年度报告刚由他人（或另一窗口）创建，请刷新页面，在最新内容上修改。"))
     return report
 
 

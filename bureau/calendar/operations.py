@@ -5,11 +5,10 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from sqlalchemy import extract, func, select
-from sqlalchemy.exc import IntegrityError
 
 from bureau.calendar import workdays
 from bureau.calendar.models import KIND_LABELS, CalendarDay
-from bureau.db import db
+from bureau.db import db, insert_unless_taken
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.text import N_
 
@@ -94,12 +93,8 @@ def set_days(first, last, kind: str, name: str = "", source: str = "") -> int:
 
 
 def _insert(row: CalendarDay) -> None:
-    db.session.flush()
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        raise Conflict(N_("%(day)s 刚被他人录入，请刷新页面后再试。"), day=row.day.isoformat()) from None
+    if not insert_unless_taken(row):
+        raise Conflict(N_("%(day)s 刚被他人录入，请刷新页面后再试。"), day=row.day.isoformat())
 
 
 def remove_day(row: CalendarDay, *, version) -> None:

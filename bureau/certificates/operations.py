@@ -26,7 +26,6 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bureau.accounts.models import User
 from bureau.audit.recorder import explain
@@ -34,7 +33,7 @@ from bureau.certificates.models import Certificate, CertificateStatus
 from bureau.certificates.render import CertificateData, render_certificate_pdf
 from bureau.certificates.serials import is_well_formed, new_serial, normalize_serial
 from bureau.clock import local_today
-from bureau.db import db, utcnow
+from bureau.db import db, insert_unless_taken, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.text import N_
 from competition.idnumber import mask_id_number
@@ -359,10 +358,7 @@ def issue(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]
             id_number_masked=plan.id_number_masked, snapshot=snapshot_of(plan, issuer, issued_on), issuer=issuer,
             issued_on=issued_on, issued_by_id=issued_by.id if issued_by is not None else None,
             status=CertificateStatus.valid.value)
-        try:
-            with db.session.begin_nested():
-                db.session.add(certificate)
-        except IntegrityError:
+        if not insert_unless_taken(certificate):
             existing = _valid_certificate_for(plan)
             if existing is not None:
                 return existing, False

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from bureau.audit.recorder import explain
 from bureau.dashboard.metrics import BUDGET_CATEGORIES, COMPARISONS, METRICS, plan_policy_targets
 from bureau.dashboard.models import Budget, QuotaContest, Target
-from bureau.db import db
+from bureau.db import db, insert_unless_taken
 from bureau.errors import STALE_FORM, Conflict, Invalid, Problem, check_version
 from bureau.policies.model import STUDIO_KINDS, STUDIO_LEVELS, TIERS, PolicyDocument
 from bureau.text import N_
@@ -181,10 +180,7 @@ def load_policy_targets(document: PolicyDocument, year: int) -> tuple[list[Targe
             tier=plan.filters.get("tier"), category=plan.filters.get("category"),
             award_kind=plan.filters.get("award_kind"), studio_kind=plan.filters.get("studio_kind"),
             studio_level=plan.filters.get("studio_level"))
-        try:
-            with db.session.begin_nested():
-                db.session.add(target)
-        except IntegrityError:
+        if not insert_unless_taken(target):
             present += 1  # loaded by another request meanwhile
             continue
         added.append(target)
@@ -234,11 +230,8 @@ def save_budget(jurisdiction: str, year: int, raw: Mapping[str, object], version
             continue
         if row is None:
             row = Budget(jurisdiction=jurisdiction, year=year, category=category, amount=amount, note=note[:2000])
-            try:
-                with db.session.begin_nested():
-                    db.session.add(row)
-            except IntegrityError:
-                raise Conflict(STALE_FORM) from None
+            if not insert_unless_taken(row):
+                raise Conflict(STALE_FORM)
         elif row.amount != amount or row.note != note[:2000]:
             row.amount, row.note = amount, note[:2000]
         saved.append(row)
@@ -257,10 +250,7 @@ def mark_contest(policy_code: str, competition: Competition) -> QuotaContest:
         return found
     mark = QuotaContest(policy_code=policy_code, competition_id=competition.id)
     explain(db.session, f"标记国赛省级选拔赛：{competition.name}")
-    try:
-        with db.session.begin_nested():
-            db.session.add(mark)
-    except IntegrityError:
+    if not insert_unless_taken(mark):
         return db.session.scalar(select(QuotaContest).where(QuotaContest.policy_code == policy_code,
                                                             QuotaContest.competition_id == competition.id))
     db.session.flush()
