@@ -129,6 +129,22 @@ def record_bulk_insert(session: Session, model, rows: list[dict], summary: str =
     session.execute(AuditEntry.__table__.insert(), entries)
 
 
+def record_event(session: Session, action: str, object_type: str, object_id: str | int | None = None, *,
+                 details: dict | None = None, summary: str = "", actor: Actor | None = None) -> None:
+    """Audit an event that changes no audited row: a login, a failed login, a lockout.
+
+    ``actor`` is who did it (by default the request's actor); ``action`` names the event
+    (up to 20 characters, e.g. ``"login_failed"``); ``details`` land in the entry's *after*.
+    """
+    actor = actor or current_actor()
+    session.execute(AuditEntry.__table__.insert(), [{
+        "at": utcnow(), "actor_id": actor.id, "actor_name": actor.name, "action": action,
+        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "summary": summary, "before": None, "after": {key: _plain(value) for key, value in (details or {}).items()},
+        "remote_addr": actor.remote_addr,
+    }])
+
+
 @event.listens_for(Session, "before_flush")
 def _capture_changes(session: Session, flush_context, instances) -> None:
     # Before and after values must be read before the flush resets attribute history; deleted
