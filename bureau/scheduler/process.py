@@ -48,12 +48,13 @@ def next_run(job: Job, now: datetime) -> datetime | None:
     return moment.replace(tzinfo=None) if moment else None
 
 
-def _run_in_app(app: Flask, name: str) -> None:
+def _run_in_app(app: Flask, name: str, now: datetime | None = None) -> None:
+    """What the scheduler calls when a job's trigger fires (``now``: the clock, for tests)."""
     with app.app_context():
         job = JOBS[name]
         if not job.settings().enabled:
             return
-        outcome = run_job(name)
+        outcome = run_job(name, now)
         log.info("%s %s: %s", name, outcome.period, outcome.result)
 
 

@@ -31,7 +31,10 @@ class Job:
     def settings(self) -> JobSetting:
         setting = db.session.scalar(select(JobSetting).where(JobSetting.job == self.name))
         if setting is None:
-            setting = JobSetting(job=self.name, hour=self.hour, minute=self.minute, params=dict(self.params or {}))
+            # Not saved yet, so no column default applies: every field is the job's default, which
+            # is enabled (a fresh install runs every job).
+            setting = JobSetting(job=self.name, enabled=True, hour=self.hour, minute=self.minute,
+                                 params=dict(self.params or {}))
         return setting
 
     def parameters(self) -> dict:

@@ -1,4 +1,5 @@
 """Scheduled jobs: once per period, safe to rerun or to race, driven by a controlled clock."""
+import re
 import threading
 import time
 from datetime import date, datetime
@@ -187,3 +188,50 @@ def test_staff_change_a_jobs_time_and_the_next_run_follows(client, login_as, cou
                                                              "minute": "45", "params": '{"pause": 0}', "version": ""})
     assert response.status_code == 302, page
     assert next_run(counting_job, datetime(2026, 11, 30, 8, 0)) == datetime(2026, 12, 1, 7, 45)
+
+
+def test_on_a_fresh_install_every_job_is_enabled_and_the_scheduler_runs_it_when_due(app, tmp_path):
+    """No job_setting rows yet (nobody has opened a job's settings): each job runs at its default time."""
+    from bureau.scheduler.models import JobSetting
+    from bureau.scheduler.process import _run_in_app
+
+    app.config.update(BACKUP_DIR=str(tmp_path / "backups"), CERTIFICATE_DIR=str(tmp_path / "certificates"))
+    jobs = load_jobs()
+    assert db.session.scalar(select(func.count()).select_from(JobSetting)) == 0
+    for name, job_ in jobs.items():
+        due = next_run(job_, NOV_30)
+        assert due is not None, f"{name} is never due"
+        _run_in_app(app, name, now=due)  # what the scheduler calls when the job's trigger fires
+    db.session.rollback()
+    assert set(db.session.scalars(select(JobRun.job))) == set(jobs)
+    assert db.session.scalar(select(func.count()).select_from(JobFailure)) == 0
+
+
+def test_the_jobs_page_of_a_fresh_install_shows_every_job_enabled(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "数据库夜间备份" in page and "每天 01:30" in page
+    assert "已停用" not in page
+
+
+def test_saving_a_jobs_settings_the_first_time_keeps_it_enabled_until_staff_untick_it(client, login_as):
+    from bureau.scheduler.models import JobSetting
+
+    login_as("admin")
+    form = client.get("/admin/jobs/backup").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="enabled"', form), "enabled is not ticked on a fresh install"
+    token = csrf_token_from(client, "/admin/jobs/backup")
+    # Saved as shown (the browser sends the ticked box), only the time changed.
+    response = client.post("/admin/jobs/backup", data={"csrf_token": token, "enabled": "y", "hour": "2",
+                                                       "minute": "15", "params": '{"keep": 14}', "version": ""})
+    assert response.status_code == 302
+    setting = db.session.scalar(select(JobSetting).where(JobSetting.job == "backup"))
+    assert (setting.enabled, setting.hour, setting.minute, setting.params) == (True, 2, 15, {"keep": 14})
+    assert "每天 02:15" in client.get("/admin/jobs").get_data(as_text=True)
+
+    version = re.search(r'name="version"[^>]*value="(\d+)"', client.get("/admin/jobs/backup").get_data(as_text=True))
+    response = client.post("/admin/jobs/backup", data={"csrf_token": token, "hour": "2", "minute": "15",
+                                                       "params": "{}", "version": version.group(1)})
+    assert response.status_code == 302
+    assert "已停用" in client.get("/admin/jobs").get_data(as_text=True)
+    assert next_run(load_jobs()["backup"], NOV_30) is None
