@@ -4,7 +4,7 @@ awards on finalize, public notice. Views stay thin and call these; the request c
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -218,6 +218,21 @@ def _raw_from_result(result: Result) -> dict:
 
 NUMERIC_RESULT_FIELDS = ("theory", "practical", "total_given", "total")
 
+# Competition training bases (竞赛集训基地) are registered in ``studios``, a floor above this one,
+# which provides the lookup: policy code -> ids of that policy's registered, active bases. Until it
+# does, no base is known and a result naming one is refused.
+_training_bases: Callable[[str], Iterable[int]] = lambda policy: ()
+
+
+def provide_training_bases(lookup: Callable[[str], Iterable[int]]) -> None:
+    global _training_bases
+    _training_bases = lookup
+
+
+def training_bases(competition: Competition) -> frozenset[int]:
+    """The bases this competition's results may name: its policy's base subsidy is paid to them."""
+    return frozenset(_training_bases(competition.policy))
+
 
 def ranked_rows(competition: Competition, inputs: Sequence, *, column_names=None) -> list[dict]:
     """Rank validated results; the column values of each result row, in input order.
@@ -240,7 +255,8 @@ def ranked_rows(competition: Competition, inputs: Sequence, *, column_names=None
 
 
 def _rank_and_store(competition: Competition, raw_rows: Sequence[Mapping]) -> list[Result]:
-    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only)
+    inputs, issues = validate_results(list(raw_rows), practical_only=competition.practical_only,
+                                      bases=training_bases(competition))
     if issues:
         raise Invalid(_problems_from_issues(issues))
     return _store_rows(competition, ranked_rows(competition, inputs))
@@ -325,7 +341,8 @@ def stage_upload(competition: Competition, uploader: User, filename: str, data: 
     parsed = read_results_upload(filename, data)
     if parsed.fatal is not None:
         return None, parsed, []
-    inputs, issues = validate_upload(parsed, practical_only=competition.practical_only)
+    inputs, issues = validate_upload(parsed, practical_only=competition.practical_only,
+                                     bases=training_bases(competition))
     if issues:
         return None, parsed, _problems_from_issues(issues)
     try:
@@ -348,6 +365,8 @@ def confirm_upload(competition: Competition, token: str) -> list[Result]:
     # The rows were ranked against this version of the competition; any change since refuses them.
     check_version(competition, upload.competition_version)
     _require_editable(competition)
+    if not {row["base_id"] for row in upload.rows if row["base_id"] is not None} <= training_bases(competition):
+        raise Conflict(N_("预览后有集训基地已不再有效（到期、摘牌或已修改），请重新上传文件。"))
     rows = [{key: (Decimal(value) if key in NUMERIC_RESULT_FIELDS and value is not None else value)
              for key, value in row.items()} for row in upload.rows]
     results = _store_rows(competition, rows, summary=f"上传文件：{upload.filename}")

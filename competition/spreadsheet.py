@@ -20,7 +20,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -155,12 +155,13 @@ def read_results_upload(
     return _refused(N_("只能上传.xlsx或.csv格式的成绩表"))
 
 
-def validate_upload(parsed: ParsedUpload, *, practical_only: bool) -> tuple[list[ResultInput], list[Issue]]:
+def validate_upload(parsed: ParsedUpload, *, practical_only: bool,
+                    bases: Collection[int] | None = None) -> tuple[list[ResultInput], list[Issue]]:
     """Validate what ``read_results_upload`` read, reporting sheet rows and the file's headers.
 
     All or nothing like ``validate_results``: layout issues and value issues come back together,
     and no results are returned while there is any issue. A refused file (``parsed.fatal``) must
-    be reported by the caller before calling this.
+    be reported by the caller before calling this. ``bases`` is as for ``validate_results``.
     """
     if parsed.fatal is not None:
         raise ValueError("the upload was refused; report parsed.fatal instead")
@@ -169,6 +170,7 @@ def validate_upload(parsed: ParsedUpload, *, practical_only: bool) -> tuple[list
         practical_only=practical_only,
         row_numbers=parsed.row_numbers,
         column_names=parsed.column_names,
+        bases=bases,
     )
     if parsed.issues:
         return [], parsed.issues + issues

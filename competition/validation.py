@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -135,6 +135,7 @@ def validate_results(
     practical_only: bool,
     row_numbers: Sequence[int] | None = None,
     column_names: Mapping[str, str] | None = None,
+    bases: Collection[int] | None = None,
 ) -> tuple[list[ResultInput], list[Issue]]:
     """Check and convert raw result rows.
 
@@ -145,11 +146,15 @@ def validate_results(
     passes sheet rows); by default rows are numbered 1, 2, 3 ... as in the API.
     ``column_names`` maps field names to the header text of an uploaded file, so that each
     issue can name the column as the person wrote it.
+    ``bases`` are the ids of the training bases a result may name (the registered, active
+    competition bases of the competition's policy, which the caller looks up); ``None`` checks
+    only that a base is written as an id.
 
     Rules, besides each field's own format:
     - ranks are given for every row or for none; when none is given, ranking uses the scores,
       so the practical score is required, and the theory score too unless ``practical_only``;
     - a given medal agrees with a given rank (gold 1, silver 2, bronze 3, excellence below 3);
+    - a given base is one of ``bases``;
     - the same ID number appears only once;
     - members of one team (same team name within the same group) carry the same given rank
       and the same medal.
@@ -158,7 +163,7 @@ def validate_results(
         row_numbers = range(1, len(raw_rows) + 1)
     elif len(row_numbers) != len(raw_rows):
         raise ValueError("row_numbers must have one number per raw row")
-    checker = _Checker(column_names or {})
+    checker = _Checker(column_names or {}, bases)
 
     results = [checker.parse_row(raw, row) for raw, row in zip(raw_rows, row_numbers)]
     parsed = [result for result in results if result is not None]
@@ -198,8 +203,9 @@ def medal_rank_problem(medal: str | None, rank: int | None) -> str | None:
 class _Checker:
     """Collects issues while parsing rows and running the cross-row rules."""
 
-    def __init__(self, column_names: Mapping[str, str]) -> None:
+    def __init__(self, column_names: Mapping[str, str], bases: Collection[int] | None) -> None:
         self.column_names = column_names
+        self.bases = bases
         self.issues: list[Issue] = []
 
     def report(self, row: int, field_name: str, message_template: str, **params: object) -> None:
@@ -217,6 +223,9 @@ class _Checker:
                 values[field_name] = parse(raw.get(field_name))
             except _Invalid as invalid:
                 self.report(row, field_name, invalid.message_template, **invalid.params)
+        if values.get("base") is not None and self.bases is not None and values["base"] not in self.bases:
+            # Money goes to the base a result names: only a base the bureau registered for this policy.
+            self.report(row, "base", N_("编号%(base)d不是本竞赛适用政策下已登记、有效的竞赛集训基地"), base=values["base"])
         if len(values) < len(_FIELD_PARSERS):
             return None
         return ResultInput(

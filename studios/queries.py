@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from bureau.accounts.models import User
 from bureau.db import db
 from bureau.policies import load_policies
+from competition import operations as competition_operations
 from competition.models import Competition, Result
 from competition.models import Status as CompetitionStatus
 from studios.grants import Grant, StudioFacts, grants_due
@@ -59,6 +60,16 @@ def policy_for_jurisdiction(jurisdiction: str) -> str:
 
 
 def studio_facts(studio: Studio, *, assume_new: bool | None = None) -> StudioFacts:
+def competition_bases(policy: str) -> list[int]:
+    """Ids of the registered, active competition training bases (竞赛集训基地) under ``policy``:
+    the only bases a competition of that policy may name in its results (its base subsidy pays them)."""
+    return list(db.session.scalars(select(Studio.id).where(
+        Studio.kind == "competition_base", Studio.status == StudioStatus.active.value, Studio.policy == policy)))
+
+
+competition_operations.provide_training_bases(competition_bases)
+
+
     is_new = studio.grant_paid_on is None if assume_new is None else assume_new
     return StudioFacts(id=studio.id, name=studio.name, kind=studio.kind, level=studio.level,
                        jurisdiction_policy=studio.policy, established=studio.established, is_new=is_new)
