@@ -59,7 +59,6 @@ def policy_for_jurisdiction(jurisdiction: str) -> str:
     return matches[0] if len(matches) == 1 else ""
 
 
-def studio_facts(studio: Studio, *, assume_new: bool | None = None) -> StudioFacts:
 def competition_bases(policy: str) -> list[int]:
     """Ids of the registered, active competition training bases (竞赛集训基地) under ``policy``:
     the only bases a competition of that policy may name in its results (its base subsidy pays them)."""
@@ -70,6 +69,7 @@ def competition_bases(policy: str) -> list[int]:
 competition_operations.provide_training_bases(competition_bases)
 
 
+def studio_facts(studio: Studio, *, assume_new: bool | None = None) -> StudioFacts:
     is_new = studio.grant_paid_on is None if assume_new is None else assume_new
     return StudioFacts(id=studio.id, name=studio.name, kind=studio.kind, level=studio.level,
                        jurisdiction_policy=studio.policy, established=studio.established, is_new=is_new)
