@@ -67,7 +67,9 @@ REPORT = schema("AnnualReport", {"type": "object", "properties": {
     "attachments": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "integer"}, "filename": {"type": "string"}, "content_type": {"type": "string"},
         "size": {"type": "integer"}}}},
-    "linked_results": {"type": "array", "description": "signed-off competition results of the report's apprentices",
+    "linked_results": {"type": "array", "description": "signed-off competition results of the report's apprentices, "
+                                                      "by ID number; bureau staff only (absent in a studio lead's "
+                                                      "answer: a lead learns nothing about anyone's results)",
                        "items": {"type": "object"}}}})
 RETURN_INPUT = schema("ReportReturn", {"type": "object", "required": ["reason"],
                                        "properties": {"reason": {"type": "string"}}})
@@ -122,21 +124,23 @@ def studio_json(studio: Studio) -> dict:
 
 def report_json(report: AnnualReport) -> dict:
     content = report.content or {}
-    linked = queries.competition_results_for(
-        {row["id_number"] for key in ("apprentices", "awards") for row in content.get(key, [])},
-        published_only=not authenticated_user().is_admin)
-    return {"studio_id": report.studio_id, "year": report.year, "version": report.version, "status": report.status,
+    body = {"studio_id": report.studio_id, "year": report.year, "version": report.version, "status": report.status,
             "late": report.late, "submitted_at": report.submitted_at.isoformat() + "Z" if report.submitted_at else None,
             "return_reason": report.return_reason, "content": content,
             "promoted_to_high_skill": len(promoted_apprentices(content)), "score": _number(report.score),
             "items": {key: _number(Decimal(points)) for key, points in report.item_scores.items()}
             if report.item_scores is not None else None,
             "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
-                            for a in report.attachments],
-            "linked_results": [{"id_number": result.id_number, "name": result.name, "result_id": result.id,
-                                "competition_id": result.competition_id, "competition": result.competition.name,
-                                "year": result.competition.year, "rank": result.rank, "medal": result.medal}
-                               for results in linked.values() for result in results]}
+                            for a in report.attachments]}
+    # Staff only: a lead's answer leaves the field out, since an empty list would read as "no results".
+    linked = queries.linked_competition_results(authenticated_user(), content)
+    if linked is not None:
+        body["linked_results"] = [
+            {"id_number": result.id_number, "name": result.name, "result_id": result.id,
+             "competition_id": result.competition_id, "competition": result.competition.name,
+             "year": result.competition.year, "rank": result.rank, "medal": result.medal}
+            for results in linked.values() for result in results]
+    return body
 
 
 def assessment_json(assessment: Assessment) -> dict:

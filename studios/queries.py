@@ -24,6 +24,7 @@ from studios.models import (
     Studio,
     StudioStatus,
 )
+from studios.report import id_numbers_in
 
 STUDIO_FILTERS = ("kind", "level", "jurisdiction", "status")
 
@@ -152,21 +153,24 @@ def studio_assessment_results(studio: Studio, *, published_only: bool) -> list[A
     return list(db.session.scalars(query))
 
 
-def competition_results_for(id_numbers: Iterable[str], *, published_only: bool) -> dict[str, list[Result]]:
-    """Signed-off competition results of these people, by ID number: the awards a report claims
-    can be checked against them. Draft results are not official, so they are left out.
+def linked_competition_results(viewer: User, content: Mapping | None) -> dict[str, list[Result]] | None:
+    """Signed-off competition results of the report's apprentices, by ID number, for staff
+    checking the awards a report claims (draft results are not official, so they are left out);
+    ``None`` for anyone else.
 
-    ``published_only`` (for studio leads): a lead types any ID number into the report, so a lead
-    sees only results already in a public notice; signed-off results still inside the bureau
-    (before 公示) are shown to staff alone."""
-    wanted = sorted({number for number in id_numbers if number})
+    A studio lead types any ID number and name into the report. Telling the lead anything about
+    the match, the results or merely "matched / not matched", would let a lead unmask the ID
+    numbers of a public notice (3303**********0013) by trying the few candidates that fit the mask
+    and the check digit. So only staff, who review the report, see the link."""
+    if not viewer.is_admin:
+        return None
+    wanted = sorted(id_numbers_in(content or {}))
     if not wanted:
         return {}
-    statuses = ((CompetitionStatus.published.value,) if published_only
-                else (CompetitionStatus.finalized.value, CompetitionStatus.published.value))
     rows = db.session.scalars(
         select(Result).join(Competition)
-        .where(Result.id_number.in_(wanted), Competition.status.in_(statuses))
+        .where(Result.id_number.in_(wanted),
+               Competition.status.in_((CompetitionStatus.finalized.value, CompetitionStatus.published.value)))
         .order_by(Competition.year.desc(), Competition.id))
     found: dict[str, list[Result]] = {}
     for result in rows:

@@ -216,13 +216,12 @@ def _report_page(studio: Studio, year: int, report: AnnualReport | None, form=No
         # 0: "there was no report when I opened the form", so a report another tab created since is
         # a newer version and this save is refused rather than written over it.
         form.version.data = report.version if report is not None else operations.NO_REPORT_YET
-    id_numbers = {row["id_number"] for key in ("apprentices", "awards") for row in (content or {}).get(key, [])}
     return render_template(
         "studios/report.html", studio=studio, year=year, report=report, form=form, can_edit=can_edit,
         sections=SECTIONS, attachment_form=AttachmentForm(), return_form=return_form or ReturnForm(formdata=None),
         action_form=EmptyForm(),
         promoted=promoted_apprentices(content) if content else [], trainees=total_trainees(content) if content else 0,
-        competition_results=queries.competition_results_for(id_numbers, published_only=not user.is_admin),
+        competition_results=queries.linked_competition_results(user, content) or {},
         window=queries.report_window(year),
         score_locked=report is not None and queries.published_assessment_covers(report),
     ), status
