@@ -26,7 +26,7 @@ from tests.conftest import PASSWORD, csrf_token_from, login
 from tests.security.world import competition_spec, contestants
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
-FORM_SETTINGS = settings(max_examples=round(120 * SCALE), deadline=timedelta(seconds=5), database=None,
+FORM_SETTINGS = settings(max_examples=round(120 * SCALE), deadline=timedelta(seconds=5),
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                 HealthCheck.data_too_large])
 
