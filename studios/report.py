@@ -23,7 +23,10 @@ from bureau.text import N_
 from competition.idnumber import id_number_problem, normalise_id_number
 
 HIGH_SKILL_FROM = "高级工"  # 高级工 and above are 高技能人才
-MAX_ROWS = 500
+# Rows one list of a report may hold. A studio has tens of apprentices a year, a large base a
+# hundred or so (trainings count their trainees, not a row each); 200 leaves room for any real
+# report while refusing a "report" of thousands of ID numbers typed to probe who is who.
+MAX_ROWS_PER_SECTION = 200
 MAX_TEXT = 200
 MAX_LONG_TEXT = 4000
 MAX_AMOUNT = 10**10  # yuan; a bound that catches a mistyped figure, far above any studio's funds
@@ -136,15 +139,17 @@ def _clean_section(section: Section, rows, problems: list[Problem], today) -> li
     if not isinstance(rows, list):
         problems.append(Problem(section.key, N_("应为列表")))
         return []
-    if len(rows) > MAX_ROWS:
-        problems.append(Problem(section.key, N_("最多%(max)s行"), {"max": MAX_ROWS}))
+    filled = [(number, row) for number, row in enumerate(rows, start=1)
+              if not (isinstance(row, Mapping) and all(_blank(row.get(column.key)) for column in section.columns))]
+    if len(filled) > MAX_ROWS_PER_SECTION:
+        # The whole report is refused, and its rows are not checked one by one.
+        problems.append(Problem(section.key, N_("%(section)s最多填写%(max)s行，本次有%(count)s行"),
+                                {"section": section.label, "max": MAX_ROWS_PER_SECTION, "count": len(filled)}))
         return []
     cleaned, seen = [], {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in filled:
         if not isinstance(row, Mapping):
             problems.append(Problem(section.key, N_("每一行应为对象"), row=number))
-            continue
-        if all(_blank(row.get(column.key)) for column in section.columns):
             continue
         known = {column.key for column in section.columns}
         problems += [Problem(f"{section.key}.{key}", N_("未知字段"), row=number) for key in row if key not in known]

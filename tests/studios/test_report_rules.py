@@ -2,6 +2,7 @@
 import pytest
 
 from bureau.errors import Invalid
+from studios.report import MAX_ROWS_PER_SECTION
 from studios.report import clean_content, empty_content, promoted_apprentices, total_trainees
 from tests.competition.ids import person_id, wrong_check
 from tests.studios.conftest import sample_content
@@ -69,3 +70,11 @@ def test_promoted_apprentices_are_those_reaching_high_skill_this_year():
 def test_trainees_add_up():
     content = clean_content({"trainings": [{"title": "一", "trainees": 20}, {"title": "二", "trainees": "35"}]})
     assert total_trainees(content) == 55
+
+
+def test_each_list_holds_at_most_its_bound_of_filled_rows():
+    blank = {"title": "", "number": ""}
+    at_the_bound = [{"title": f"专利{n}"} for n in range(MAX_ROWS_PER_SECTION)] + [blank] * 5
+    assert len(clean_content({"patents": at_the_bound})["patents"]) == MAX_ROWS_PER_SECTION
+    over = {"patents": at_the_bound + [{"title": "又一项"}], "innovations": [{"title": "革新"}]}
+    assert problems_of(over) == [("patents", None, f"专利最多填写{MAX_ROWS_PER_SECTION}行，本次有{MAX_ROWS_PER_SECTION + 1}行")]
