@@ -271,7 +271,7 @@ def approve(award_id: int):
     if award.competition.status not in queries.FINALIZED:
         raise Conflict(N_("该竞赛的成绩已重新开放，奖励须在重新确认后批准。"))
     if award.status == AwardStatus.approved.value:
-        flash(N_("该奖励已批准，无需重复操作。"), "info")
+        flash(_("该奖励已批准，无需重复操作。"), "info")
         return redirect(back)
     _approve([award], f"批准奖励：{_describe(award)}" + ("（按上限预列金额，经办人员已核定）" if award.needs_review else ""))
     flash(_("已批准：%(award)s", award=_describe(award)), "success")
