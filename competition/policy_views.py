@@ -8,10 +8,9 @@ Endpoints (blueprint ``policy``): ``policy.documents`` and ``policy.document`` (
 """
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,6 +22,7 @@ from bureau.accounts.models import Role
 from bureau.audit.recorder import explain
 from bureau.clock import local_today
 from bureau.db import db
+from bureau.downloads import XLSX, send_download
 from bureau.errors import Conflict
 from bureau.policies import PolicyFileError, copy_with_changes, load_policies
 from bureau.policies.model import PolicyDocument, RankRange
@@ -335,8 +335,7 @@ def payment_list():
     data = write_xlsx(_("支付清单"), [_(header) for header in PAYMENT_HEADERS],
                       (_payment_row(number, award, policies) for number, award in enumerate(rows, start=1)))
     name = f"{_('奖励支付清单')}-{local_today():%Y%m%d}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_download(data, name, XLSX)
 
 
 # --- what-if (staff) ----------------------------------------------------------------------------------

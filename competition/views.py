@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from io import BytesIO
 from sqlalchemy import func, select
 
 from bureau.access import allow, authenticated_user, public
 from bureau.calendar import operations as calendar
 from bureau.clock import local_today
 from bureau.db import db
+from bureau.downloads import XLSX, send_download
 from bureau.errors import Invalid
 from bureau.forms import show_problems
 from bureau.policies import load_policies
@@ -32,7 +32,6 @@ blueprint = Blueprint("competitions", __name__)
 add_navigation(_l("竞赛管理"), "competitions.index", STAFF, ORGANISER)
 add_navigation(_l("公示"), "competitions.notices", STAFF, ORGANISER)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAND_LINE = re.compile(r"^\s*(\d+)\s*(?:[-–—~至到]\s*(\d+))?\s*[,，:：\s]\s*(\S+)\s*$")
 
 
@@ -246,8 +245,7 @@ def result_delete(competition_id: int, result_id: int):
 @blueprint.route("/competitions/results-template.xlsx")
 @allow(STAFF, ORGANISER)
 def results_template():
-    return send_file(BytesIO(results_template_xlsx()), mimetype=XLSX, as_attachment=True,
-                     download_name="竞赛成绩导入模板.xlsx")
+    return send_download(results_template_xlsx(), "竞赛成绩导入模板.xlsx", XLSX)
 
 
 @blueprint.route("/competitions/<int:competition_id>/upload", methods=["GET", "POST"])
@@ -288,7 +286,7 @@ def results_export(competition_id: int):
              "" if r.passed is None else (_("是") if r.passed else _("否")), str(MEDAL_LABELS.get(r.medal or "", ""))]
             for r in sorted(competition.results, key=lambda r: (r.entry_group or "", r.rank or 0, r.position))]
     data = write_xlsx(_("成绩"), headers, rows)
-    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{competition.name}-成绩.xlsx")
+    return send_download(data, f"{competition.name}-成绩.xlsx", XLSX)
 
 
 # --- sign-off ---------------------------------------------------------------------------------------
@@ -444,5 +442,4 @@ def notice_export(notice_id: int):
              mask_id_number(result.id_number), result.employer, "；".join(award_text(a) for a in awards)]
             for result, awards in _notice_rows(notice)]
     data = write_xlsx(_("公示名单"), headers, rows)
-    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{notice.competition.name}-公示名单.xlsx")
+    return send_download(data, f"{notice.competition.name}-公示名单.xlsx", XLSX)

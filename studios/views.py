@@ -2,7 +2,7 @@
 the annual assessment and its public list."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from bureau.accounts.forms import EmptyForm
 from bureau.accounts.models import Role, User
 from bureau.clock import local_today
 from bureau.db import db
+from bureau.downloads import XLSX, send_download
 from bureau.demo import LOADERS
 from bureau.errors import Conflict, Invalid
 from bureau.policies import load_policies
@@ -349,10 +350,8 @@ def _attachment_or_404(studio_id: int, year: int, attachment_id: int) -> ReportA
 @allow(ADMIN, LEAD, owns=queries.owns_studio)
 def attachment_download(studio_id: int, year: int, attachment_id: int):
     attachment = _attachment_or_404(studio_id, year, attachment_id)
-    response = Response(attachment.data, mimetype=attachment.content_type)
     # Always a download, never rendered in our origin; the type is the one sniffed on upload.
-    response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
-    return response
+    return send_download(attachment.data, attachment.filename, attachment.content_type)
 
 
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>/attachments/<int:attachment_id>/delete",
@@ -499,10 +498,7 @@ def assessment_export(assessment_id: int):
     title = _("%(year)s年度%(level)s%(kind)s考评", year=assessment.year, level=_(assessment.level_label),
               kind=_(assessment.kind_label))
     filename = f"{assessment.year}-{assessment.kind}-{assessment.level}-{assessment.id}.xlsx"
-    response = Response(write_xlsx(title, headers, rows),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
+    return send_download(write_xlsx(title, headers, rows), filename, XLSX)
 
 
 # --- public notice -------------------------------------------------------------------------------

@@ -5,9 +5,7 @@ body when the award or assessment result already had one (``"created": false``).
 """
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import abort, jsonify, send_file, url_for
+from flask import abort, jsonify, url_for
 
 from bureau.access import allow, authenticated_user
 from bureau.accounts.models import Role
@@ -16,6 +14,7 @@ from bureau.api.views import json_object
 from bureau.certificates import batches, operations
 from bureau.certificates.models import BatchStatus, Certificate, CertificateBatch
 from bureau.db import db
+from bureau.downloads import send_download
 from bureau.errors import Invalid, Problem
 from bureau.text import N_
 from competition.models import Competition
@@ -126,8 +125,7 @@ def get_certificate(serial: str):
 @allow(STAFF)
 def certificate_pdf(serial: str):
     certificate = _certificate(serial)
-    return send_file(BytesIO(operations.render_pdf(certificate)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{certificate.serial}.pdf")
+    return send_download(operations.render_pdf(certificate), f"{certificate.serial}.pdf", "application/pdf")
 
 
 @api_route("/certificates/<serial>/revoke", "POST", tag="certificates", request_body=REVOKE_INPUT,
@@ -206,5 +204,4 @@ def send_batch_file(batch: CertificateBatch, which: str):
     if path is None or not path.is_file():
         abort(404)
     mimetype = "application/pdf" if which == "pdf" else "application/zip"
-    return send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=f"{batch.title}-证书.{which}", max_age=0)
+    return send_download(path, f"{batch.title}-证书.{which}", mimetype, max_age=0)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from io import BytesIO
 
 import click
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,6 +28,7 @@ from bureau.certificates import batches, operations
 from bureau.certificates.api import send_batch_file
 from bureau.certificates.models import BatchStatus, Certificate, CertificateBatch, CertificateStatus
 from bureau.db import db
+from bureau.downloads import send_download
 from bureau.error_pages import render_error
 from bureau.errors import Conflict, Invalid
 from bureau.web import add_navigation
@@ -363,8 +363,8 @@ def detail(serial: str):
 @allow(STAFF)
 def pdf(serial: str):
     certificate = _certificate_or_404(serial)
-    return send_file(BytesIO(operations.render_pdf(certificate)), mimetype="application/pdf",
-                     as_attachment=request.args.get("inline") != "1", download_name=f"{certificate.serial}.pdf")
+    return send_download(operations.render_pdf(certificate), f"{certificate.serial}.pdf", "application/pdf",
+                         inline=request.args.get("inline") == "1")
 
 
 @blueprint.route("/certificates/<serial>/revoke", methods=["POST"])

@@ -8,9 +8,8 @@ Endpoints (blueprint ``dashboard``, under /dashboard): ``index``, ``targets``, `
 from __future__ import annotations
 
 import base64
-import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -26,6 +25,7 @@ from bureau.dashboard.forms import ActionForm, QuotaMarkForm, TargetForm, budget
 from bureau.dashboard.models import QuotaContest, Target
 from bureau.dashboard.regions import quota_document
 from bureau.db import db
+from bureau.downloads import XLSX, send_download
 from bureau.demo import LOADERS
 from bureau.errors import Invalid
 from bureau.forms import show_problems
@@ -36,7 +36,6 @@ from competition.spreadsheet import write_xlsx
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 STAFF = Role.admin.value
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 add_navigation(_l("工作看板"), "dashboard.index", STAFF)
 LOADERS.append(load_demo_dashboard)
@@ -122,7 +121,7 @@ def export(table: str):
         abort(404)
     data = write_xlsx(table.title[:31], [column.header for column in table.columns], table.export_rows())
     filename = f"{jurisdiction}{year}{_('年')}-{table.title}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=filename, mimetype=XLSX)
+    return send_download(data, filename, XLSX)
 
 
 @blueprint.route("/summary.pdf")
@@ -134,8 +133,7 @@ def summary_pdf():
     board = dashboard_board.build(jurisdiction, year, local_today())
     pdf = make_pdf(board, svg_data_uri)
     filename = f"{jurisdiction}{year}{_('年')}-{_('工作看板摘要')}.pdf"
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=filename,
-                     as_attachment=request.args.get("download") == "1")
+    return send_download(pdf, filename, "application/pdf", inline=request.args.get("download") != "1")
 
 
 # --- targets -----------------------------------------------------------------------------------------------

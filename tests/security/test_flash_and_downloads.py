@@ -1,23 +1,32 @@
-"""User text in flashed messages.
+"""User text in flashed messages, and the names of downloaded files.
 
 A flashed message is translated and formatted once, where it is made, and the page shows it
 escaped: a competition or file name carrying ``<meta http-equiv=refresh>`` must not redirect the
 reader, and one carrying ``%`` must not break every page while the message waits in the session.
+
+Every file the app sends names itself in a ``Content-Disposition`` header of ASCII only, with
+the UTF-8 name in RFC 6266's ``filename*=UTF-8''…`` (raw UTF-8 in a header is refused by
+gunicorn; the test client does not check, so these tests do).
 """
 from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote, unquote
 
 import pytest
 from sqlalchemy import select
 
+from bureau.clock import local_today
 from bureau.db import db
 from competition import operations as competitions
 from competition.models import Award, Competition
 from studios import operations as studios
 from tests.conftest import csrf_token_from
-from tests.security.world import A_PDF, competition_spec, contestants
+from tests.security.access_expectations import EXPECTATIONS, OK
+from tests.security.test_access_matrix import route_methods, url_for_rule
+from tests.security.world import (A_PDF, COMPETITION_A, bearer_headers, build_world, competition_spec,
+                                  contestants, logged_in_clients)
 from tests.studios.conftest import ESTABLISHED, last_year
 
 META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
@@ -94,7 +103,7 @@ def test_a_message_flashed_in_english_is_english_on_the_next_page(client, login_
     assert "This award has already been approved." in flashes(page)
 
 
-def test_an_attachment_name_is_flashed_escaped(client, login_as, users):
+def test_an_attachment_name_is_flashed_escaped_and_downloads_under_its_name(client, login_as, users):
     studio = studios.create_studio({"name": "焊工技能大师工作室", "kind": "master_studio", "level": "city",
                                     "jurisdiction": "温州市", "lead": "lead", "established": ESTABLISHED})
     db.session.commit()
@@ -105,3 +114,98 @@ def test_an_attachment_name_is_flashed_escaped(client, login_as, users):
     response = client.post(f"{path}/attachments", content_type="multipart/form-data",
                            data={"csrf_token": token, "file": (io.BytesIO(A_PDF), name)})
     assert_shown_escaped(client, response, name)
+
+    page = client.get(path).get_data(as_text=True)
+    link = re.search(rf'href="({re.escape(path)}/attachments/\d+)"', page)
+    assert link, "no download link on the report page"
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.data == A_PDF
+    assert download_name(download) == name
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+ENCODED_NAME = re.compile(r"filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+)(?:;|$)")
+PLAIN_NAME = re.compile(r'filename=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))')
+
+
+def download_name(response) -> str:
+    """The file name a browser saves ``response`` under; every header must be ASCII.
+
+    Non-ASCII names must come as ``filename*=UTF-8''…`` with an ASCII ``filename=`` beside it for
+    old clients; ASCII names as ``filename=`` alone.
+    """
+    for header, value in response.headers.items():
+        assert value.isascii(), f"{header} is not ASCII: {value!r}"
+    disposition = response.headers["Content-Disposition"]
+    plain = PLAIN_NAME.search(disposition)
+    assert plain, f"no filename= in {disposition!r}"
+    encoded = ENCODED_NAME.search(disposition)
+    if encoded:
+        name = unquote(encoded.group(1), encoding="utf-8", errors="strict")
+        assert encoded.group(1) == quote(name, safe="!#$&+-.^_`|~"), disposition
+        assert not name.isascii(), f"an ASCII name needs no filename*: {disposition!r}"
+        return name
+    name = plain.group(1) if plain.group(1) is not None else plain.group(2)
+    return re.sub(r"\\(.)", r"\1", name)
+
+
+def expected_downloads(world) -> dict[str, str]:
+    """Every endpoint that sends a file, with the name it should be saved under (for the world)."""
+    serial, year = world.value("serial"), local_today().year
+    return {
+        "studios.attachment_download": "证明材料.pdf",
+        "studios.assessment_export": f"{last_year()}-master_studio-city-{world.value('assessment_id')}.xlsx",
+        "competitions.results_template": "竞赛成绩导入模板.xlsx",
+        "competitions.results_export": f"{COMPETITION_A}-成绩.xlsx",
+        "competitions.notice_export": f"{COMPETITION_A}-公示名单.xlsx",
+        "policy.payment_list": f"奖励支付清单-{local_today():%Y%m%d}.xlsx",
+        "certificates.pdf": f"{serial}.pdf",
+        "certificates.batch_pdf": f"{COMPETITION_A}-证书.pdf",
+        "certificates.batch_zip": f"{COMPETITION_A}-证书.zip",
+        "api.certificate_pdf": f"{serial}.pdf",
+        "api.certificate_batch_pdf": f"{COMPETITION_A}-证书.pdf",
+        "api.certificate_batch_zip": f"{COMPETITION_A}-证书.zip",
+        "dashboard.export": f"温州市{year}年-年度指标完成情况.xlsx",
+        "dashboard.summary_pdf": f"温州市{year}年-工作看板摘要.pdf",
+    }
+
+
+def test_every_download_is_named_in_ascii_headers_with_the_utf8_name_encoded(app, users):
+    """Every GET route, as the first actor allowed to use it: whatever sends a file is listed above
+    and names the file so that a browser saves it under its Chinese name."""
+    world = build_world(app, users)
+    clients = logged_in_clients(app)
+    bearer = bearer_headers(users)
+    expected = expected_downloads(world)
+    sent, problems = {}, []
+    for rule, method in route_methods(app):
+        if method != "GET" or rule.endpoint == "static":
+            continue
+        actor = next(actor for actor in ("staff", "organiser_a", "lead_a", "anonymous", "organiser_b", "lead_b")
+                     if EXPECTATIONS[rule.endpoint][actor] == OK)
+        api = rule.rule.startswith("/api/")
+        response = clients[actor].get(url_for_rule(rule, world), headers=bearer[actor] if api else {})
+        if "Content-Disposition" not in response.headers:
+            continue
+        try:
+            sent[rule.endpoint] = download_name(response)
+        except AssertionError as problem:
+            problems.append(f"{rule.endpoint}: {problem}")
+        response.close()
+    assert not problems, "\n".join(problems)
+    assert sent == expected
+
+
+def test_a_download_named_after_a_competition_with_line_breaks_and_quotes_is_sent(client, login_as, users):
+    name = '焊工赛"决赛"\r\nX-Injected: 1\\第二行'
+    competition = competitions.create_competition(competition_spec(name), users["organiser"])
+    competitions.replace_results(competition, contestants(2, start=400))
+    db.session.commit()
+    login_as("organiser")
+    response = client.get(f"/competitions/{competition.id}/results.xlsx")
+    assert response.status_code == 200
+    assert "X-Injected" not in response.headers
+    saved = download_name(response)
+    assert saved.endswith("-成绩.xlsx") and "\n" not in saved and "\r" not in saved
+    assert '焊工赛"决赛"' in saved and "第二行" in saved
