@@ -5,8 +5,9 @@ each national selection contest (国赛省级选拔赛) and gives each region it
 漳州「4人以上」…, 平潭「/」). Our results do not record a contestant's region, so we derive it:
 
 Reading chosen: the region is the prefecture of the **address code** of the ID number (GB 11643:
-digits 1–4 are the prefecture, 1–6 the county) — 3501 福州市, 3502 厦门市 … 3509 宁德市, and the
-county code 350128 (平潭县, now 平潭综合实验区) as 平潭, which the table lists on its own. The
+digits 1–4 are the prefecture, 1–6 the county) — 3501 福州市, 3502 厦门市 … 3509 宁德市, named
+by the administrative-division table (``bureau.divisions``) — and the county code 350128 (平潭县,
+now 平潭综合实验区) as 平潭, which the annex lists on its own. The
 address code is where the number was first issued (usually the birthplace), not where the
 person works or lives now; the annex's 「其中省属单位选手可纳入所在地」 (contestants of
 provincial units count for the place they work in) cannot be followed from our data, and such
@@ -22,14 +23,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bureau import divisions
 from bureau.policies.model import PolicyDocument
 from bureau.text import N_
 
-FUJIAN_PREFECTURES = {
-    "3501": "福州市", "3502": "厦门市", "3503": "莆田市", "3504": "三明市", "3505": "泉州市",
-    "3506": "漳州市", "3507": "南平市", "3508": "龙岩市", "3509": "宁德市",
-}
-# Counties listed apart from their prefecture in the annex.
+PROVINCE = "福建省"  # the annex's regions are its prefectures, named as in bureau.divisions
+# Counties listed apart from their prefecture in the annex, under the annex's own label.
 SEPARATE_COUNTIES = {"350128": "平潭"}
 OUTSIDE = "outside"
 UNKNOWN = "unknown"
@@ -45,9 +44,11 @@ def region_of(address_code: str) -> str:
         return UNKNOWN
     if code in SEPARATE_COUNTIES:
         return SEPARATE_COUNTIES[code]
-    if code.startswith("35"):
-        return FUJIAN_PREFECTURES.get(code[:4], UNKNOWN)
-    return OUTSIDE
+    province = divisions.resolve(PROVINCE)
+    if not code.startswith(province.code[:2]):
+        return OUTSIDE
+    prefecture = divisions.prefecture_of(code)
+    return prefecture.name if prefecture is not None else UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,11 @@ def test_the_region_is_the_prefecture_of_the_id_numbers_address_code(code, regio
     assert region_of(code) == region
 
 
+def test_the_annexs_regions_are_the_prefectures_the_division_table_names():
+    prefectures = {region_of(f"35{number:02d}01") for number in range(1, 100)} - {UNKNOWN}
+    assert prefectures == {row.region for row in POLICIES["fujian-2023"].region_targets} - {"平潭"}
+
+
 def test_the_quota_table_holds_each_region_against_its_figure_and_the_ceiling():
     document = POLICIES["fujian-2023"]
     contests = [Contest(1, "数控车工选拔赛"), Contest(2, "电工选拔赛")]
