@@ -47,7 +47,7 @@ from bureau.audit.recorder import Actor, current_actor, set_actor
 from bureau.certificates import operations
 from bureau.certificates.models import (BatchStatus, CertificateBatch, CertificateBatchChunk, ChunkPhase,
                                         ChunkStatus)
-from bureau.certificates.worker import render_chunk_pdf, render_chunk_zip
+from bureau.certificates.worker import end_with_parent, render_chunk_pdf, render_chunk_zip
 from bureau.clock import LOCAL_TIMEZONE
 from bureau.db import db, transaction, utcnow
 from bureau.errors import Conflict, Invalid
@@ -305,7 +305,8 @@ class BatchWorker:
                 self._executor = _InProcessExecutor()
             else:
                 # spawn: children import only the renderer, and share no database connection.
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                                     initializer=end_with_parent, initargs=(os.getpid(),))
         return self._executor
 
     def run(self, max_chunks: int | None = None) -> int:
@@ -343,11 +344,22 @@ class BatchWorker:
                         self._complete(in_flight.pop(future), future)
                     self._drop_pool()
             self._finish_ready_batches()
+        except BaseException:
+            # Stopped (SIGTERM, Ctrl-C) or failed: the chunks under way will not be collected, so
+            # their rendering ends now, not when they are done; the chunks are claimed again later.
+            self._terminate_pool()
+            raise
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
         return completed
+
+    def _terminate_pool(self) -> None:
+        if isinstance(self._executor, ProcessPoolExecutor):
+            # No public way to do this before Python 3.14's terminate_workers().
+            for process in list((self._executor._processes or {}).values()):
+                process.terminate()
 
     def _drop_pool(self) -> None:
         if self._executor is not None:

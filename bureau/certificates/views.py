@@ -10,6 +10,7 @@ Command line: ``flask --app wsgi certificates work [--once]`` runs a batch worke
 from __future__ import annotations
 
 import logging
+import signal
 import time
 
 import click
@@ -394,16 +395,27 @@ def revoke(serial: str):
 def work(once: bool, processes: int | None, poll: float) -> None:
     """Make pending certificate batches (PDF and ZIP) in the background."""
     app = current_app._get_current_object()
-    while True:
-        try:
-            done = batches.run_pending_batches(app, processes=processes)
-        except Exception:
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        while True:
+            try:
+                done = batches.run_pending_batches(app, processes=processes)
+            except Exception:
+                if once:
+                    raise
+                log.exception("certificates worker: pass failed; trying again")
+                done = 0
+            if done:
+                click.echo(f"certificates: {done} chunk(s) done")
             if once:
-                raise
-            log.exception("certificates worker: pass failed; trying again")
-            done = 0
-        if done:
-            click.echo(f"certificates: {done} chunk(s) done")
-        if once:
-            return
-        time.sleep(poll)
+                return
+            time.sleep(poll)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (systemd's stop) ends the worker as Ctrl-C would, unwinding the pass under way,
+    which terminates its rendering processes; a requested stop exits with status 0."""
+    log.info("certificates worker: stopping (SIGTERM)")
+    raise SystemExit(0)

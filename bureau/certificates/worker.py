@@ -6,7 +6,10 @@ name is always whole, even if the process is killed while writing.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +25,24 @@ from bureau.certificates.render import (
     render_certificates_pdf,
     render_html,
 )
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def end_with_parent(parent_pid: int) -> None:
+    """Initializer of each rendering process: it ends when the worker that started it does.
+
+    A worker killed outright (SIGKILL, the out-of-memory killer) runs no clean-up of its own, and
+    its rendering processes would go on holding the memory. On Linux the kernel sends them SIGKILL
+    when their parent ends (strictly: the thread that started them; ``BatchWorker.run`` ends its
+    pool before it returns anyway). The parent may have died before this call: then its pid is no
+    longer our parent's, and the process ends at once.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def render_chunk_pdf(items: Sequence[CertificateData], path: str) -> int:

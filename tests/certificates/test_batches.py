@@ -177,6 +177,69 @@ def test_a_killed_worker_process_is_resumed_without_duplicates(app, client, user
     assert before <= set(serials) and len(serials) == 15
 
 
+def _children(pid: int) -> set[int]:
+    """The processes ``pid`` started (from any of its threads), as /proc lists them."""
+    found = set()
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found |= {int(child) for child in listing.read_text().split()}
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status is left to collect
+
+
+def _rendering_processes(pid: int) -> set[int]:
+    found = set()
+    for child in _children(pid):
+        try:
+            if b"--multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+        except FileNotFoundError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from Linux's /proc")
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_stopped_worker_takes_its_rendering_processes_with_it(app, client, users, api_token, certificate_dir,
+                                                                stop):
+    """The real command, its pid alone signalled (not its process group, as systemd's KillMode=process
+    or an out-of-memory kill would): no rendering process outlives it; SIGTERM is a clean stop."""
+    app.config["CERTIFICATE_CHUNK_SIZE"] = 5
+    competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=29)  # 30 certificates
+    start(client, api_token("admin"), competition.id)
+    environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                   "CERTIFICATE_DIR": str(certificate_dir), "PUBLIC_BASE_URL": "http://localhost",
+                   "SECRET_KEY": "test-secret-key"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "work", "--once",
+                               "--processes", "2"], cwd=PROJECT, env=environment, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    children: set[int] = set()
+    try:
+        _wait_for(lambda: len(_rendering_processes(worker.pid)) == 2, 120, "the worker's rendering processes")
+        children = _children(worker.pid)  # the renderers and multiprocessing's resource tracker
+        os.kill(worker.pid, stop)
+        returncode = worker.wait(timeout=30)
+        _wait_for(lambda: not any(_running(child) for child in children), 10, "the rendering processes to end")
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)  # whatever is left, so a failure leaves nothing behind
+        except ProcessLookupError:
+            pass
+        worker.wait(timeout=30)
+    assert children
+    if stop == signal.SIGTERM:
+        assert returncode == 0, worker.stderr.read().decode()
+
+
 def test_rendering_in_worker_processes(app, client, users, api_token, certificate_dir, tmp_path):
     app.config["CERTIFICATE_CHUNK_SIZE"] = 3
     competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=5)
