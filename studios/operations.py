@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bureau import divisions
 from bureau.accounts.models import Role, User
 from bureau.audit.recorder import explain
 from bureau.clock import local_today
@@ -108,10 +110,7 @@ def _studio_values(raw: Mapping, studio: Studio | None) -> dict:
     established = _date(raw.get("established"), "established", problems, required=True)
     if established and established > local_today():
         problems.append(Problem("established", N_("认定日期不能晚于今天")))
-    policy = str(raw.get("policy") or "").strip() or queries.policy_for_jurisdiction(jurisdiction)
-    if policy not in load_policies():
-        problems.append(Problem("policy", N_("请选择适用的政策文件（已有：%(codes)s）"),
-                                {"codes": ", ".join(sorted(load_policies()))}))
+    policy = _policy(raw.get("policy"), jurisdiction, studio, problems)
     term_years = _whole(raw.get("term_years"), DEFAULT_TERM_YEARS)
     if term_years is None or not 1 <= term_years <= 20:
         problems.append(Problem("term_years", N_("认定期限应为1到20年")))
@@ -132,6 +131,54 @@ def _studio_values(raw: Mapping, studio: Studio | None) -> dict:
     values["lead_id"] = lead.id
     values["term_ends"] = term_end(established, term_years)
     return values
+
+
+def _policy(given, jurisdiction: str, studio: Studio | None, problems: list[Problem]) -> str:
+    """The studio's policy document: the one given, else the one whose jurisdiction contains the
+    studio's, the nearest up the division table (瑞安市, 鹿城区 and 温州市瑞安市 all find 温州市's;
+    福州市鼓楼区 finds 福建省's), else the bureau's own (``DEFAULT_POLICY``).
+
+    Reading chosen for the jurisdiction, as a clerk registering a studio would: it must name one
+    division of the table — a name several places share (鼓楼区) is refused listing them, and a
+    name that is none (a typo such as 温州布) is refused too, rather than silently falling back to
+    the bureau's policy and leaving the studio out of its place's assessment. A place that is
+    found but that no document covers (杭州市) takes ``DEFAULT_POLICY``. A studio edited without
+    changing its jurisdiction and with its policy given is not checked again, so a record made
+    before this rule stays editable."""
+    policies = load_policies()
+    code = str(given or "").strip()
+    changed = studio is None or jurisdiction != studio.jurisdiction
+    place = _division(jurisdiction, problems) if jurisdiction and (changed or not code) else None
+    if not code and place is not None:
+        nearest = divisions.covering(place, {key: document.jurisdiction for key, document in policies.items()})
+        if len(nearest) > 1:
+            problems.append(Problem("policy", N_("%(place)s有多份政策文件（%(codes)s），请选择适用的一份"),
+                                    {"place": divisions.full_name(place), "codes": ", ".join(sorted(nearest))}))
+            return ""
+        code = nearest[0] if nearest else current_app.config["DEFAULT_POLICY"]
+    if (code or place is not None) and code not in policies:
+        problems.append(Problem("policy", N_("请选择适用的政策文件（已有：%(codes)s）"),
+                                {"codes": ", ".join(sorted(policies))}))
+    return code
+
+
+def _division(text: str, problems: list[Problem]) -> divisions.Division | None:
+    """The one administrative division ``text`` names, or a problem on the jurisdiction saying why not."""
+    try:
+        return divisions.resolve(text)
+    except divisions.AmbiguousDivision as shared:
+        problems.append(Problem("jurisdiction", N_("“%(name)s”有多处同名：%(candidates)s。请写上所属的市或省，如“%(example)s”"),
+                                {"name": text, "candidates": "、".join(map(divisions.full_name, shared.candidates)),
+                                 "example": divisions.full_name(shared.candidates[0])}))
+    except divisions.DivisionNotFound:
+        meant = divisions.suggestions(text)
+        if meant:
+            problems.append(Problem("jurisdiction", N_("未找到行政区划“%(name)s”，是否指：%(suggestions)s？"),
+                                    {"name": text, "suggestions": "、".join(map(divisions.full_name, meant))}))
+        else:
+            problems.append(Problem("jurisdiction", N_("未找到行政区划“%(name)s”，请按“温州市瑞安市”的格式填写到县（市、区）"),
+                                    {"name": text}))
+    return None
 
 
 def _lead_user(username, problems: list[Problem]) -> User | None:

@@ -52,14 +52,6 @@ def jurisdictions() -> list[str]:
     return list(db.session.scalars(select(Studio.jurisdiction).distinct().order_by(Studio.jurisdiction)))
 
 
-def policy_for_jurisdiction(jurisdiction: str) -> str:
-    """The one policy document whose jurisdiction contains ``jurisdiction`` (温州市鹿城区 → 温州市's),
-    or "" when none or several do."""
-    matches = [code for code, document in load_policies().items()
-               if document.jurisdiction and jurisdiction.startswith(document.jurisdiction)]
-    return matches[0] if len(matches) == 1 else ""
-
-
 def competition_bases(policy: str) -> list[int]:
     """Ids of the registered, active competition training bases (竞赛集训基地) under ``policy``:
     the only bases a competition of that policy may name in its results (its base subsidy pays them)."""

@@ -42,6 +42,52 @@ def test_a_studio_with_bad_fields_is_422_naming_each(client, api_token):
         "kind", "level", "jurisdiction", "lead", "established"}
 
 
+@pytest.mark.parametrize("jurisdiction", ["瑞安市", "鹿城区", "温州市瑞安市", "浙江省温州市瑞安市"])
+def test_a_county_of_wenzhou_written_any_way_takes_wenzhous_policy(client, api_token, jurisdiction):
+    body = {**NEW_STUDIO, "jurisdiction": jurisdiction}
+    response = client.post("/api/v1/studios", json=body, headers=api_token("admin"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["policy"] == "wenzhou-2018"
+    assert response.get_json()["jurisdiction"] == jurisdiction  # kept as written
+
+
+@pytest.mark.parametrize(("jurisdiction", "policy"), [
+    ("泉州市丰泽区", "quanzhou-2023"),  # the nearest document: the city's, not the province's
+    ("福州市鼓楼区", "fujian-2023"),  # no city document: the province's
+    ("杭州市西湖区", "taian-2024"),  # no document above it: the bureau's own (DEFAULT_POLICY)
+])
+def test_the_policy_is_the_nearest_enclosing_documents_else_the_bureaus_own(app, client, api_token,
+                                                                              jurisdiction, policy):
+    app.config["DEFAULT_POLICY"] = "taian-2024"  # not Wenzhou's, so the fallback is seen
+    response = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": jurisdiction},
+                           headers=api_token("admin"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["policy"] == policy
+
+
+def test_a_name_several_places_share_is_422_naming_the_candidates(client, api_token):
+    response = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "鼓楼区"},
+                           headers=api_token("admin"))
+    assert response.status_code == 422
+    [detail] = response.get_json()["error"]["details"]
+    assert detail["field"] == "jurisdiction"
+    for candidate in ("福建省福州市鼓楼区", "江苏省南京市鼓楼区", "江苏省徐州市鼓楼区", "河南省开封市鼓楼区"):
+        assert candidate in detail["message"]
+    given = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "鼓楼区", "policy": "fujian-2023"},
+                        headers=api_token("admin"))
+    assert given.status_code == 422  # the record must name one place even when the policy is chosen
+
+
+def test_a_name_that_is_no_division_is_422_with_what_was_probably_meant(client, api_token):
+    response = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "温州"},
+                           headers=api_token("admin"))
+    assert response.status_code == 422
+    [detail] = response.get_json()["error"]["details"]
+    assert detail["field"] == "jurisdiction" and "未找到" in detail["message"] and "浙江省温州市" in detail["message"]
+    typo = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "温州布"}, headers=api_token("admin"))
+    assert typo.status_code == 422 and typo.get_json()["error"]["details"][0]["field"] == "jurisdiction"
+
+
 def test_only_staff_register_studios(client, api_token):
     assert client.post("/api/v1/studios", json=NEW_STUDIO, headers=api_token("lead")).status_code == 403
 

@@ -30,6 +30,19 @@ def test_the_form_shows_each_problem_under_its_field(client, login_as):
     assert "请填写此项" in page and "不是启用的工作室负责人账号" in page and "认定日期不能晚于今天" in page
 
 
+def test_the_form_finds_the_policy_from_a_county_and_names_the_candidates_of_a_shared_name(client, login_as):
+    login_as("admin")
+    token = csrf_token_from(client, "/studios/new")
+    response = client.post("/studios/new", data={**FORM, "jurisdiction": "瑞安市", "policy": "", "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(db.select(Studio.policy).where(Studio.name == FORM["name"])) == "wenzhou-2018"
+    shared = client.post("/studios/new", data={**FORM, "name": "鼓楼区电工技能大师工作室", "jurisdiction": "鼓楼区",
+                                               "policy": "", "csrf_token": token})
+    page = shared.get_data(as_text=True)
+    assert shared.status_code == 422
+    assert "福建省福州市鼓楼区" in page and "江苏省南京市鼓楼区" in page and "请选择适用的政策文件" not in page
+
+
 def test_the_list_filters_and_a_lead_sees_only_their_own(client, login_as, make_studio):
     make_studio("lead", name="甲数控技能大师工作室")
     make_studio("lead_b", name="乙电工技能大师工作室", kind="training_base")
