@@ -7,6 +7,8 @@ from sqlalchemy import select
 from bureau.audit.models import AuditEntry
 from bureau.clock import local_today
 from bureau.db import db
+from bureau.policies import copy_with_changes, load_policies
+from studios import operations
 from studios.models import ReportWindow
 from tests.competition.ids import person_id, wrong_check
 from tests.studios.conftest import items_totalling, last_year, sample_content
@@ -86,6 +88,30 @@ def test_a_name_that_is_no_division_is_422_with_what_was_probably_meant(client, 
     assert detail["field"] == "jurisdiction" and "未找到" in detail["message"] and "浙江省温州市" in detail["message"]
     typo = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "温州布"}, headers=api_token("admin"))
     assert typo.status_code == 422 and typo.get_json()["error"]["details"][0]["field"] == "jurisdiction"
+
+
+def test_two_documents_for_the_nearest_place_are_422_asking_which(client, api_token, monkeypatch):
+    policies = load_policies()
+    policies["wenzhou-2024"] = copy_with_changes(policies["wenzhou-2018"], code="wenzhou-2024")
+    monkeypatch.setattr(operations, "load_policies", lambda: policies)
+    response = client.post("/api/v1/studios", json={**NEW_STUDIO, "jurisdiction": "瑞安市"}, headers=api_token("admin"))
+    assert response.status_code == 422
+    [detail] = response.get_json()["error"]["details"]
+    assert detail["field"] == "policy" and "wenzhou-2018, wenzhou-2024" in detail["message"]
+    chosen = {**NEW_STUDIO, "jurisdiction": "瑞安市", "policy": "wenzhou-2024"}
+    assert client.post("/api/v1/studios", json=chosen, headers=api_token("admin")).status_code == 201
+
+
+def test_a_record_whose_place_is_no_division_stays_editable_until_its_place_is_changed(client, api_token,
+                                                                                       make_studio):
+    studio = make_studio()
+    studio.jurisdiction = "温州"  # as a record made before jurisdictions were checked may read
+    db.session.commit()
+    body = {**NEW_STUDIO, "name": studio.name, "jurisdiction": "温州", "policy": "wenzhou-2018", "occupation": "钳工"}
+    kept = client.put(f"/api/v1/studios/{studio.id}", json=body, headers=api_token("admin"))
+    assert kept.status_code == 200 and kept.get_json()["occupation"] == "钳工"
+    moved = client.put(f"/api/v1/studios/{studio.id}", json={**body, "jurisdiction": "温州布"}, headers=api_token("admin"))
+    assert moved.status_code == 422 and moved.get_json()["error"]["details"][0]["field"] == "jurisdiction"
 
 
 def test_only_staff_register_studios(client, api_token):
