@@ -7,7 +7,7 @@ Stored timestamps stay UTC (``bureau.db.utcnow``); this is only for calendar dat
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -20,3 +20,8 @@ def local_now() -> datetime:
 
 def local_today() -> date:
     return datetime.now(LOCAL_TIMEZONE).date()
+
+
+def utc_from_local(moment: datetime) -> datetime:
+    """A naive Beijing time (the scheduler's ``now``) as naive UTC, as timestamps are stored."""
+    return moment.replace(tzinfo=LOCAL_TIMEZONE).astimezone(timezone.utc).replace(tzinfo=None)

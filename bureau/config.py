@@ -54,6 +54,8 @@ def from_environment(instance_path: Path) -> dict:
         "CERTIFICATE_BATCH_KEEP_DAYS": int(os.environ.get("CERTIFICATE_BATCH_KEEP_DAYS", 30)),
         "CERTIFICATE_CHUNK_SIZE": int(os.environ.get("CERTIFICATE_CHUNK_SIZE", 100)),
         "CERTIFICATE_LEASE_SECONDS": int(os.environ.get("CERTIFICATE_LEASE_SECONDS", 120)),
+        # Hours an upload waits for confirmation after its preview; it holds every row's whole ID number.
+        "STAGED_UPLOAD_KEEP_HOURS": int(os.environ.get("STAGED_UPLOAD_KEEP_HOURS", 24)),
     }
 
 

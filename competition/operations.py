@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select
 
 from bureau.accounts.models import User
@@ -357,11 +358,20 @@ def stage_upload(competition: Competition, uploader: User, filename: str, data: 
     return upload, parsed, []
 
 
+def staged_upload_keep_hours() -> int:
+    """Hours a staged upload (every row, whole ID numbers included) waits for confirmation."""
+    return max(1, int(current_app.config["STAGED_UPLOAD_KEEP_HOURS"]))
+
+
 def confirm_upload(competition: Competition, token: str) -> list[Result]:
     upload = db.session.scalar(select(ResultUpload).where(ResultUpload.token == token,
                                                           ResultUpload.competition_id == competition.id))
     if upload is None:
         raise Conflict(N_("该上传预览已失效或已保存，请重新上传文件。"))
+    hours = staged_upload_keep_hours()
+    if upload.created_at < utcnow() - timedelta(hours=hours):
+        # Refused from the moment it expires, whenever the job that deletes it runs.
+        raise Conflict(N_("该上传预览已超过 %(hours)d 小时未确认，已失效，请重新上传文件。"), hours=hours)
     # The rows were ranked against this version of the competition; any change since refuses them.
     check_version(competition, upload.competition_version)
     _require_editable(competition)

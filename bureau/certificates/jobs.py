@@ -2,12 +2,12 @@
 remove the files of batches finished longer ago than ``CERTIFICATE_BATCH_KEEP_DAYS``."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 
 from bureau.audit.recorder import explain
-from bureau.clock import LOCAL_TIMEZONE
+from bureau.clock import utc_from_local
 from bureau.db import db
 from bureau.scheduler.registry import daily, every_minute, job
 from bureau.text import N_
@@ -37,8 +37,7 @@ def clean_old_batch_files(now: datetime, params: dict) -> str:
     from bureau.certificates.batches import keep_days, remove_old_batch_files
 
     days = keep_days(current_app)
-    now_utc = now.replace(tzinfo=LOCAL_TIMEZONE).astimezone(timezone.utc).replace(tzinfo=None)
-    outcome = remove_old_batch_files(now_utc - timedelta(days=days))
+    outcome = remove_old_batch_files(utc_from_local(now) - timedelta(days=days))
     if outcome.batches:
         # Only with changes to flush: a reason left over would be attached to the next flush's entries.
         explain(db.session, f"批量证书文件超过保留期（{days} 天），已删除")

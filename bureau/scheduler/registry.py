@@ -59,6 +59,10 @@ def daily(now: datetime) -> str:
     return now.date().isoformat()
 
 
+def hourly(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H")
+
+
 def every_minute(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M")
 
