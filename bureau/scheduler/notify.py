@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bureau.accounts.models import User
 from bureau.db import db, utcnow
 from bureau.scheduler.models import Notification
+from bureau.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ def notify(user: User, key: str, subject: str, body: str = "", link: str = "") -
 def send_email(to: str, subject: str, body: str) -> None:
     config = current_app.config
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
+    # The subject carries names people typed; on one line, so that none adds a header.
+    message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, one_line(subject)
     message.set_content(body)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
         smtp.send_message(message)

@@ -209,3 +209,56 @@ def test_a_download_named_after_a_competition_with_line_breaks_and_quotes_is_sen
     saved = download_name(response)
     assert saved.endswith("-成绩.xlsx") and "\n" not in saved and "\r" not in saved
     assert '焊工赛"决赛"' in saved and "第二行" in saved
+
+
+# --- e-mail --------------------------------------------------------------------------------------
+
+
+class SentMail:
+    """Stands in for ``smtplib.SMTP``: keeps what would have been sent, as the server would get it."""
+
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message):
+        SentMail.sent.append(message.as_string())
+
+
+def test_a_studio_name_with_a_line_break_is_e_mailed_on_one_subject_line(app, users, monkeypatch):
+    """A term-ending reminder names the studio in its subject; a line break in the name must not
+    add a header (``Bcc:``) nor stop the job for every other studio."""
+    import datetime as dt
+    import email
+    import email.policy
+
+    from bureau.scheduler import notify
+    from bureau.scheduler.models import Notification
+    from bureau.scheduler.process import load_jobs
+    from bureau.scheduler.registry import run_job
+
+    monkeypatch.setattr(notify.smtplib, "SMTP", SentMail)
+    monkeypatch.setattr(SentMail, "sent", [])
+    app.config.update(SMTP_HOST="mail.example.cn", SMTP_PORT=25)
+    users["lead"].email = "lead@example.cn"
+    studio = studios.create_studio({"name": "焊工工作室\r\nBcc: boss@evil.example", "kind": "master_studio",
+                                    "level": "city", "jurisdiction": "温州市", "lead": "lead",
+                                    "established": ESTABLISHED})
+    studio.term_ends = local_today() + dt.timedelta(days=30)
+    db.session.commit()
+
+    load_jobs()
+    outcome = run_job("studio_terms", dt.datetime.combine(local_today(), dt.time(3, 0)))
+    assert outcome.ran, outcome.result
+    assert db.session.scalar(select(Notification.id).where(Notification.user_id == users["lead"].id))
+    assert len(SentMail.sent) == 1
+    mail = email.message_from_string(SentMail.sent[0], policy=email.policy.default)
+    assert mail["Bcc"] is None and mail["To"] == "lead@example.cn"
+    assert mail["Subject"].startswith("焊工工作室 Bcc: boss@evil.example将于")
