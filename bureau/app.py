@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from bureau import config as bureau_config
+from bureau.api.bodies import BoundedJSONProvider
 from bureau.db import db
 from bureau.extensions import babel, csrf, login_manager, migrate
 from bureau.policies import load_policies
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(bureau_config.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     app.session_interface = HttpsAwareSessionInterface()
+    app.json = BoundedJSONProvider(app)  # request bodies: no NaN, no nesting that overflows the parser
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     # First of all before-request hooks: ``g`` lives on the app context, which outlives a request
     # when one was already pushed (CLI, tests); per-request caches (login, CSRF) must not leak.
@@ -207,10 +209,12 @@ def _register_request_hooks(app: Flask) -> None:
     def commit_or_roll_back(response):
         """The one place a web request commits: after a successful state-changing request.
 
-        A refused or failed request rolls back, so nothing is half-saved. A commit that finds a
-        stale version answers 409 instead of overwriting.
+        A refused or failed request rolls back, so nothing is half-saved, unless it asked to keep
+        its work (``keep_work_of_refusal``: a throttled login). A commit that finds a stale version
+        answers 409 instead of overwriting.
         """
-        if request.method not in STATE_CHANGING or response.status_code >= 400:
+        refused = response.status_code >= 400 and not (response.status_code < 500 and g.get("keep_work_of_refusal"))
+        if request.method not in STATE_CHANGING or refused:
             db.session.rollback()
             return _with_headers(response)
         try:

@@ -5,10 +5,9 @@ from flask import jsonify, request
 from sqlalchemy import false, func, select
 
 from bureau.access import allow, authenticated_user
-from bureau.api import ApiError, api_route, schema
+from bureau.api import api_route, request_json, schema
 from bureau.api.views import json_object
 from bureau.db import db
-from bureau.text import N_
 from competition import operations
 from competition.access import ORGANISER, STAFF, owns_competition, visible_competitions
 from competition.models import TIERS, Award, Competition, Result
@@ -32,9 +31,11 @@ RESULT_INPUT = schema("ResultInput", {"type": "object", "required": ["name", "id
     "name": {"type": "string"}, "id_number": {"type": "string"}, "employer": {"type": "string"},
     "local": {"type": "boolean"}, "group": {"type": "string", "nullable": True}, "team": {"type": "string", "nullable": True},
     "theory": {"type": "number", "nullable": True}, "practical": {"type": "number", "nullable": True},
+    "total": {"type": "number", "nullable": True, "description": "used only when the scores are absent"},
     "rank": {"type": "integer", "nullable": True},
     "medal": {"type": "string", "enum": ["gold", "silver", "bronze", "excellence"], "nullable": True},
-    "base": {"type": "integer", "nullable": True}}})
+    "base": {"type": "integer", "nullable": True,
+             "description": "id of a registered, active competition training base of the competition's policy"}}})
 RESULT = schema("Result", {"allOf": [RESULT_INPUT, {"type": "object", "properties": {
     "id": {"type": "integer"}, "total": {"type": "number", "nullable": True}, "rank": {"type": "integer"},
     "passed": {"type": "boolean", "nullable": True}}}]})
@@ -47,7 +48,10 @@ AWARD = schema("Award", {"type": "object", "properties": {
     "payee": {"type": "string", "enum": ["person", "team", "base", "organiser"]},
     "policy": {"type": "string"}, "clause": {"type": "string"}, "paid": {"type": "boolean"},
     "reason": {"type": "string"}, "status": {"type": "string"}, "rule": {"type": "string"}}})
-REASON = schema("Reason", {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}})
+REASON = schema("Reason", {"type": "object", "required": ["reason"], "properties": {
+    "reason": {"type": "string"}, "version": {"type": "integer"}}})
+VERSION_BODY = schema("VersionRead", {"type": "object", "properties": {"version": {
+    "type": "integer", "description": "the version read (or If-Match); a write against an older version is 409"}}})
 VERSION_HEADER = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "integer"},
                   "description": "the version read; a write against an older version is refused with 409"}
 
@@ -121,8 +125,8 @@ def get_competition(competition_id: int):
 
 
 @api_route("/competitions/<int:competition_id>", "PATCH", summary="Change a competition's fields (with version)",
-           tag="competitions", request_body=COMPETITION_INPUT, response=COMPETITION, errors=(401, 403, 404, 409),
-           query=[VERSION_HEADER])
+           tag="competitions", request_body={"allOf": [COMPETITION_INPUT, VERSION_BODY]}, response=COMPETITION,
+           errors=(401, 403, 404, 409), query=[VERSION_HEADER])
 @allow(STAFF, ORGANISER, owns=owns_competition)
 def update_competition(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
@@ -145,21 +149,19 @@ def get_results(competition_id: int):
 @allow(STAFF, ORGANISER, owns=owns_competition)
 def put_results(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, list):
-        raise ApiError(400, "bad_request", N_("请求体必须是成绩列表（JSON 数组）。"))
-    results = operations.replace_results(competition, body, expected_version=_expected_version())
+    results = operations.replace_results(competition, request_json(), expected_version=_expected_version())
     response = jsonify([result_json(result) for result in results])
     response.headers["ETag"] = str(competition.version)
     return response
 
 
 @api_route("/competitions/<int:competition_id>/finalize", "POST", summary="Lock results and compute awards (staff)",
-           tag="competitions", response=COMPETITION, errors=(401, 403, 404, 409))
+           tag="competitions", request_body=VERSION_BODY, body_required=False, response=COMPETITION,
+           errors=(401, 403, 404, 409), query=[VERSION_HEADER])
 @allow(STAFF)
 def finalize(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
-    operations.finalize(competition, expected_version=_expected_version(request.get_json(silent=True) or {}))
+    operations.finalize(competition, expected_version=_expected_version(json_object(required=False)))
     return jsonify(competition_json(competition))
 
 

@@ -74,7 +74,8 @@ REPORT = schema("AnnualReport", {"type": "object", "properties": {
 RETURN_INPUT = schema("ReportReturn", {"type": "object", "required": ["reason"],
                                        "properties": {"reason": {"type": "string"}}})
 SCORE_INPUT = schema("ReportScore", {"type": "object", "required": ["items"], "properties": {
-    "items": {"type": "object", "additionalProperties": {"type": "number"}}}})
+    "items": {"type": "object", "additionalProperties": {"anyOf": [
+        {"type": "number"}, {"type": "string", "description": "points as an exact decimal, e.g. \"8.5\""}]}}}})
 RUBRIC_ITEM = schema("RubricItem", {"type": "object", "properties": {
     "key": {"type": "string"}, "label": {"type": "string"}, "max": {"type": "integer"},
     "description": {"type": "string"}}})
@@ -321,22 +322,17 @@ def get_assessment(assessment_id: int):
 def decide_tie(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
     body = json_object()
-    chosen = body.get("excellent")
-    if not isinstance(chosen, list):
-        raise ApiError(422, "invalid", _("提交的数据未通过校验。"),
-                       [{"field": "excellent", "message": _("应为工作室编号的列表")}])
-    operations.decide_tie(assessment, chosen, str(body.get("reason") or ""), version=_version(body))
+    require_fields(body, "excellent")
+    operations.decide_tie(assessment, body["excellent"], str(body.get("reason") or ""), version=_version(body))
     return jsonify(assessment_json(assessment))
 
 
 @api_route("/assessments/<int:assessment_id>/publish", "POST",
            summary="Publish the results for public notice (bureau staff)", tag=TAG,
-           request_body=PUBLISH_INPUT, response=ASSESSMENT, errors=(401, 403, 404, 409))
+           request_body=PUBLISH_INPUT, body_required=False, response=ASSESSMENT, errors=(401, 403, 404, 409))
 @allow(ADMIN)
 def publish_assessment(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        body = json_object()
+    body = json_object(required=False)
     operations.publish_assessment(assessment, body.get("notice_ends_on"), version=_version(body))
     return jsonify(assessment_json(assessment))

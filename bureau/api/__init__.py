@@ -5,12 +5,19 @@ the Flask route and its OpenAPI operation together, so the document cannot fall 
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from bureau.api.bodies import BODY_MESSAGES, top_level_type, type_problems
+from bureau.errors import Invalid
+from bureau.text import N_
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 
 _OPERATIONS: dict[tuple[str, str], dict] = {}
 _SCHEMAS: dict[str, dict] = {}
@@ -51,13 +58,54 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
     return path, params
 
 
+def request_json():
+    """The request's parsed JSON body; ``None`` when there is none (no bytes); 400 when it is not
+    JSON (or nested past reason: ``bodies.BoundedJSONProvider``)."""
+    if not request.get_data(cache=True).strip():
+        return None
+    if not request.is_json:
+        raise ApiError(400, "bad_request", N_("请求体须为 JSON（Content-Type: application/json）。"))
+    try:
+        return request.get_json()
+    except BadRequest:
+        raise ApiError(400, "bad_request", N_("请求体不是有效的 JSON，或嵌套过深。")) from None
+
+
+def check_body(request_body: dict | None, body_required: bool) -> None:
+    """Refuse a body of the wrong shape before the handler runs: the wrong kind at the top is 400,
+    fields of the wrong type are 422 naming each. Without a declared body, a body given must be
+    a JSON object (clients may send ``{}``)."""
+    raw = request.get_data(cache=True).strip()
+    body = request_json()
+    schema = request_body or {"type": "object"}
+    expected = top_level_type(schema, _SCHEMAS)
+    if not raw:
+        if request_body is not None and body_required:
+            raise ApiError(400, "bad_request", BODY_MESSAGES.get(expected, BODY_MESSAGES["object"]))
+        return
+    problems = type_problems(body, schema, _SCHEMAS)
+    if any(problem.field == "" and problem.row is None for problem in problems):
+        raise ApiError(400, "bad_request", BODY_MESSAGES.get(expected, BODY_MESSAGES["object"]))
+    if problems:
+        raise Invalid(problems)
+
+
 def api_route(rule: str, method: str, *, summary: str, tag: str, request_body: dict | None = None,
-              response: dict | None = None, status: int = 200, query: list[dict] | None = None,
-              errors: tuple[int, ...] = (401, 403)):
-    """Register ``view`` at ``/api/v1{rule}`` for ``method`` and describe it in the OpenAPI document."""
+              body_required: bool = True, response: dict | None = None, status: int = 200,
+              query: list[dict] | None = None, errors: tuple[int, ...] = (401, 403)):
+    """Register ``view`` at ``/api/v1{rule}`` for ``method`` and describe it in the OpenAPI document.
+
+    A write's body is checked against ``request_body`` (see ``check_body``) before ``view`` runs;
+    ``body_required=False`` lets a client leave it out."""
 
     def decorate(view):
-        api.add_url_rule(rule, view_func=view, methods=[method], endpoint=f"{view.__name__}")
+        handler = view
+        if method in WRITE_METHODS:
+            @functools.wraps(view)  # keeps the access rule on the handler
+            def handler(**values):
+                check_body(request_body, body_required)
+                return view(**values)
+        api.add_url_rule(rule, view_func=handler, methods=[method], endpoint=f"{view.__name__}")
         path, params = _openapi_path(api.url_prefix + rule)
         operation: dict[str, Any] = {
             "summary": summary,
@@ -71,10 +119,12 @@ def api_route(rule: str, method: str, *, summary: str, tag: str, request_body: d
         access_rule = getattr(view, "access_rule", None)
         if access_rule is not None:
             operation["x-access"] = access_rule.describe()
-        for code in sorted(set(errors) | {422} if request_body else set(errors)):
+        codes = set(errors) | ({400} if method in WRITE_METHODS else set()) | ({422} if request_body else set())
+        for code in sorted(codes):
             operation["responses"][str(code)] = {"$ref": f"#/components/responses/E{code}"}
         if request_body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request_body}}}
+            operation["requestBody"] = {"required": body_required,
+                                        "content": {"application/json": {"schema": request_body}}}
         _OPERATIONS[(path, method.lower())] = operation
         return view
 

@@ -1,14 +1,14 @@
 """Platform endpoints of the API: the OpenAPI document, who am I, user management."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from bureau.access import ALL_ROLES, allow, authenticated_user, public
 from bureau.accounts import operations
 from bureau.accounts.models import Role, User
-from bureau.api import ApiError, api_route, openapi_document, schema
+from bureau.api import ApiError, api_route, openapi_document, request_json, schema
 from bureau.db import db
 from bureau.errors import Invalid, Problem
 from bureau.text import N_
@@ -21,9 +21,12 @@ NEW_USER_SCHEMA = schema("NewUser", {"type": "object", "required": ["username", 
     "password": {"type": "string"}, "display_name": {"type": "string"}, "organisation": {"type": "string"}}})
 
 
-def json_object() -> dict:
-    """The request's JSON object, or a 400 in the API's error shape."""
-    body = request.get_json(silent=True)
+def json_object(*, required: bool = True) -> dict:
+    """The request's JSON object (its types already checked by ``api_route``), or a 400 in the
+    API's error shape; ``{}`` when the body may be left out (``required=False``) and was."""
+    body = request_json()
+    if body is None and not required:
+        return {}
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", _("请求体必须是 JSON 对象。"))
     return body
