@@ -12,11 +12,11 @@ from bureau.db import db
 # Demo accounts: (username, role, password, display name, organisation). Passwords are for a demo
 # on one machine only and are printed by the run command.
 DEMO_USERS = [
-    ("admin", Role.admin.value, "Renshe-2026", "陈晓燕", "温州市人力资源和社会保障局职业能力建设处"),
-    ("organiser", Role.organiser.value, "Jingsai-2026", "王建国", "温州市总工会技能竞赛办公室"),
-    ("organiser2", Role.organiser.value, "Jingsai-2027", "李海峰", "温州职业技术学院"),
-    ("lead", Role.studio_lead.value, "Gongzuoshi-2026", "张明华", "张明华数控技能大师工作室"),
-    ("lead2", Role.studio_lead.value, "Gongzuoshi-2027", "刘秀英", "刘秀英电工技能大师工作室"),
+    ("admin", Role.admin.value, "Nanxi-jiang-58", "陈晓燕", "温州市人力资源和社会保障局职业能力建设处"),
+    ("organiser", Role.organiser.value, "Yandang-shan-31", "王建国", "温州市总工会技能竞赛办公室"),
+    ("organiser2", Role.organiser.value, "Jiangxin-yu-32", "李海峰", "温州职业技术学院"),
+    ("lead", Role.studio_lead.value, "Wuma-jie-47", "张明华", "张明华数控技能大师工作室"),
+    ("lead2", Role.studio_lead.value, "Oujiang-kou-48", "刘秀英", "刘秀英电工技能大师工作室"),
 ]
 
 # Each loader returns lines to print; run in order after the users exist.

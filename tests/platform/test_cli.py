@@ -44,7 +44,7 @@ def test_users_token_for_an_unknown_user_fails(runner):
 def test_demo_is_idempotent_and_prints_logins(runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "admin" in first.output and "Renshe-2026" in first.output
+    assert "admin" in first.output and "Nanxi-jiang-58" in first.output
     count = db.session.query(User).count()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
