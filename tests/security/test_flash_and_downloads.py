@@ -10,8 +10,10 @@ gunicorn; the test client does not check, so these tests do).
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
@@ -29,6 +31,7 @@ from tests.security.world import (A_PDF, COMPETITION_A, bearer_headers, build_wo
                                   contestants, logged_in_clients)
 from tests.studios.conftest import ESTABLISHED, last_year
 
+ROOT = Path(__file__).resolve().parents[2]
 META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
 HOSTILE_NAMES = {
     "markup": f"焊工赛{META}",
@@ -71,6 +74,21 @@ def test_a_competition_name_registered_through_the_form_is_flashed_escaped(clien
     assert db.session.scalar(select(Competition.name)) == name
     logout = client.post("/logout", data={"csrf_token": csrf_token_from(client, "/home")})
     assert logout.status_code == 302 and client.get("/login").status_code == 200
+
+
+def test_every_flash_is_given_translated_text():
+    """base.html shows a flashed message as it is: a marker (N_, _l) or a bare literal would stay
+    untranslated, so each flash() is given what gettext returned."""
+    problems = []
+    for path in sorted(p for package in ("bureau", "competition", "studios") for p in (ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "flash" and node.args:
+                message = node.args[0]
+                marker = isinstance(message, ast.Call) and isinstance(message.func, ast.Name) \
+                    and message.func.id in ("N_", "_l", "lazy_gettext")
+                if marker or isinstance(message, (ast.Constant, ast.JoinedStr)):
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not problems, "flash() given untranslated text: " + ", ".join(problems)
 
 
 def finalized_award(users, name: str) -> Award:
