@@ -34,6 +34,9 @@ _FOREIGN_RESIDENT_PREFIX = "9"
 _SHAPE = re.compile(r"\d{17}[\dX]")
 _EARLIEST_BIRTH_YEAR = 1900
 _WHITESPACE = re.compile(r"\s+")
+# An ID number inside other text: 18 characters not part of a longer run of digits (a bank
+# account or a serial), the last possibly a lower-case x as people type it.
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 
 
 def normalise_id_number(value: object) -> str:
@@ -107,3 +110,11 @@ def mask_id_number(id_number: str) -> str:
     if len(id_number) <= 2 * kept:
         return "*" * len(id_number)
     return id_number[:kept] + "*" * (len(id_number) - 2 * kept) + id_number[-kept:]
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """``text`` with every ID number in it masked as ``mask_id_number`` does (free text, such as
+    a reason or an objection, may quote one)."""
+    if len(text) < ID_NUMBER_LENGTH:
+        return text
+    return _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number(match.group()), text)

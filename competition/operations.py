@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
 
 from bureau.accounts.models import User
-from bureau.audit.recorder import explain, record_bulk_insert
+from bureau.audit.recorder import bulk_delete, explain, record_bulk_insert
 from bureau.calendar import operations as calendar
 from bureau.db import db, utcnow
 from bureau.errors import Conflict, Invalid, Problem
@@ -422,7 +422,7 @@ def compute_awards(competition: Competition) -> list[Award]:
     proposed = policy_engine.convert_competition(
         competition_facts(competition), [result_facts(r) for r in competition.results], policy,
         award_history(competition))
-    db.session.execute(delete(Award).where(Award.competition_id == competition.id))
+    bulk_delete(db.session, Award, Award.competition_id == competition.id)
     stored = []
     for award in proposed:
         stored.append(Award(
@@ -460,7 +460,7 @@ def reopen(competition: Competition, reason: str, *, expected_version=None) -> N
     if competition.notice is not None and competition.notice.status == NoticeStatus.final.value:
         raise Conflict(N_("公示已结束并生效，不能重新开放。"))
     explain(db.session, f"重新开放：{reason}")
-    db.session.execute(delete(Award).where(Award.competition_id == competition.id))
+    bulk_delete(db.session, Award, Award.competition_id == competition.id)
     if competition.notice is not None:
         competition.notice.status = NoticeStatus.withdrawn.value
     competition.status = Status.results_entered.value

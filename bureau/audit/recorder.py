@@ -1,7 +1,9 @@
 """Records every insert, update and delete of audited models, from the ORM's flush.
 
 Recording at the flush (rather than in each operation) means no state change can forget its
-audit entry. Operations may add *why* with ``explain(...)``.
+audit entry. Operations may add *why* with ``explain(...)``. Statements that bypass the flush go
+through ``record_bulk_insert`` and ``bulk_delete``. The log is kept for ever, so ID numbers reach
+it masked (the audited records keep them whole) and redacted columns as ``***``.
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import decimal
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import event, inspect
+from sqlalchemy import delete, event, inspect
 from sqlalchemy.orm import Session
 
 from bureau.audit.models import AuditEntry
 from bureau.db import utcnow
+from competition.idnumber import mask_id_number, mask_id_numbers_in
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,28 @@ def _plain(value):
     if isinstance(value, (str, int, float, bool, type(None), list, dict)):
         return value
     return str(value)
+
+
+def _masked(value, key: str = ""):
+    """``value`` with the ID numbers in it masked, in nested lists and dicts too (report content)."""
+    if isinstance(value, str):
+        return mask_id_number(value) if key.endswith("id_number") else mask_id_numbers_in(value)
+    if isinstance(value, dict):
+        return {name: _masked(item, str(name)) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, key) for item in value]
+    return value
+
+
+_MASKED_FIELDS = ("actor_name", "object_id", "summary", "before", "after")
+
+
+def _insert(executor, entries: list[dict]) -> None:
+    """Write entries (the one place that does), masked: ``executor`` is a session or, mid-flush, its connection."""
+    for entry in entries:
+        for field in _MASKED_FIELDS:
+            entry[field] = _masked(entry[field])
+    executor.execute(AuditEntry.__table__.insert(), entries)
 
 
 def _is_audited(obj) -> bool:
@@ -94,19 +119,26 @@ def _primary_key(obj) -> str | None:
     return ",".join(str(part) for part in key)
 
 
-def _entry(obj, action: str, before, after, summary: str, actor: Actor) -> dict:
+def _entry(actor: Actor, action: str, object_type: str, object_id, summary: str, before, after) -> dict:
     return {
         "at": utcnow(),
         "actor_id": actor.id,
         "actor_name": actor.name,
         "action": action,
-        "object_type": type(obj).__tablename__,
-        "object_id": _primary_key(obj),
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
         "summary": summary,
         "before": before,
         "after": after,
         "remote_addr": actor.remote_addr,
     }
+
+
+def _rows_values(model, rows) -> list[dict]:
+    """The audited values of rows given as mappings (bulk statements bypass the ORM objects)."""
+    redacted = set(getattr(model, "AUDIT_REDACT", ()))
+    keys = [attr.key for attr in inspect(model).column_attrs]
+    return [{key: ("***" if key in redacted else _plain(row.get(key))) for key in keys} for row in rows]
 
 
 def record_bulk_insert(session: Session, model, rows: list[dict], summary: str = "") -> None:
@@ -118,15 +150,30 @@ def record_bulk_insert(session: Session, model, rows: list[dict], summary: str =
     if not rows or not getattr(model, "__audit__", True):
         return
     actor = current_actor()
-    redacted = set(getattr(model, "AUDIT_REDACT", ()))
-    columns = [attr.key for attr in inspect(model).column_attrs]
-    entries = [{
-        "at": utcnow(), "actor_id": actor.id, "actor_name": actor.name, "action": "create",
-        "object_type": model.__tablename__, "object_id": str(row.get("id")), "summary": summary, "before": None,
-        "after": {key: ("***" if key in redacted else _plain(row.get(key))) for key in columns},
-        "remote_addr": actor.remote_addr,
-    } for row in rows]
-    session.execute(AuditEntry.__table__.insert(), entries)
+    _insert(session, [_entry(actor, "create", model.__tablename__, row.get("id"), summary, None, values)
+                      for row, values in zip(rows, _rows_values(model, rows))])
+
+
+def bulk_delete(session: Session, model, *where) -> int:
+    """Delete the ``model`` rows matching ``where`` in one statement, auditing each with its values.
+
+    ``DELETE … RETURNING`` hands back the rows it deleted, so every deleted row has its entry, also
+    one another transaction added after we last looked. Returns how many were deleted.
+    """
+    statement = delete(model).where(*where)
+    if not getattr(model, "__audit__", True):
+        return session.execute(statement).rowcount
+    summary = session.info.get("audit_summary", "")  # an explain() just before applies to these too
+    mapper = inspect(model)
+    keys = [attr.key for attr in mapper.column_attrs]
+    primary_keys = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
+    returned = session.execute(statement.returning(*(getattr(model, key) for key in keys)))
+    rows = [dict(zip(keys, row)) for row in returned]
+    if rows:
+        actor = current_actor()
+        _insert(session, [_entry(actor, "delete", model.__tablename__, ",".join(str(row[key]) for key in primary_keys),
+                                 summary, values, None) for row, values in zip(rows, _rows_values(model, rows))])
+    return len(rows)
 
 
 def record_event(session: Session, action: str, object_type: str, object_id: str | int | None = None, *,
@@ -136,13 +183,8 @@ def record_event(session: Session, action: str, object_type: str, object_id: str
     ``actor`` is who did it (by default the request's actor); ``action`` names the event
     (up to 20 characters, e.g. ``"login_failed"``); ``details`` land in the entry's *after*.
     """
-    actor = actor or current_actor()
-    session.execute(AuditEntry.__table__.insert(), [{
-        "at": utcnow(), "actor_id": actor.id, "actor_name": actor.name, "action": action,
-        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
-        "summary": summary, "before": None, "after": {key: _plain(value) for key, value in (details or {}).items()},
-        "remote_addr": actor.remote_addr,
-    }])
+    after = {key: _plain(value) for key, value in (details or {}).items()}
+    _insert(session, [_entry(actor or current_actor(), action, object_type, object_id, summary, None, after)])
 
 
 @event.listens_for(Session, "before_flush")
@@ -151,7 +193,14 @@ def _capture_changes(session: Session, flush_context, instances) -> None:
     # objects must be read while their values are still loaded.
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.dirty:
-        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+        if not _is_audited(obj):
+            continue
+        state = inspect(obj)
+        # Removed from a delete-orphan collection (results of a replace, an assessment rerun): the
+        # flush deletes it though it is not in session.deleted. The check is the flush's own.
+        if state.has_identity and state.mapper._is_orphan(state):
+            pending.append(("delete", obj, _values(obj), None))
+        elif session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
             if before or after:
                 pending.append(("update", obj, before, after))
@@ -175,6 +224,6 @@ def _write_entries(session: Session, flush_context) -> None:
         if action == "create":
             # Ids and server defaults exist only now, after the INSERT.
             after = _values(obj)
-        rows.append(_entry(obj, action, before, after, summary, actor))
+        rows.append(_entry(actor, action, type(obj).__tablename__, _primary_key(obj), summary, before, after))
     # Inserting through the connection, not session.add: the session is mid-flush.
-    session.connection().execute(AuditEntry.__table__.insert(), rows)
+    _insert(session.connection(), rows)

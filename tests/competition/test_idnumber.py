@@ -6,6 +6,7 @@ from competition.idnumber import (
     id_check_character,
     id_number_problem,
     mask_id_number,
+    mask_id_numbers_in,
     normalise_id_number,
 )
 from tests.competition.ids import person_id, valid_id, wrong_check
@@ -77,3 +78,11 @@ def test_mask_keeps_first_four_and_last_four():
     assert mask_id_number("330203199001011234") == "3302**********1234"
     assert mask_id_number("12345678") == "********"
     assert mask_id_number("123456789") == "1234*6789"
+
+
+def test_numbers_inside_text_are_masked_but_longer_digit_runs_are_not():
+    assert mask_id_numbers_in("复核330203199001011234与33020319900101123x的成绩") == \
+        "复核3302**********1234与3302**********123x的成绩"
+    account = "6222021203001234567"  # 19 digits: a bank account, not an ID number
+    assert mask_id_numbers_in(f"账号{account}") == f"账号{account}"
+    assert mask_id_numbers_in("选手1") == "选手1"
