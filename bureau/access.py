@@ -12,17 +12,20 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from bureau.accounts.models import ApiToken, Role, User
+from bureau.api import ApiError
 from bureau.audit.recorder import Actor, set_actor
-from bureau.db import db
+from bureau.db import db, utcnow
 from bureau.text import N_
 
 ALL_ROLES = tuple(role.value for role in Role)
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # a token's last use is written at most this often
 OwnershipCheck = Callable[[User, dict], bool]
 
 
@@ -76,12 +79,30 @@ def _user_from_bearer_token() -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    found = db.session.scalar(
-        db.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-    )
-    if found is None or not found.user.active:
+    found = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    now = utcnow()
+    if found is None or found.revoked_at is not None or not found.user.active:
         return None
+    if found.expired(now):
+        g.token_expired = True
+        return None
+    _note_token_use(found, now)
     return found.user
+
+
+def _note_token_use(token: ApiToken, now) -> None:
+    """Record the token's last use, at most once a minute.
+
+    In a transaction of its own, committed at once: the request's own work is rolled back on a GET
+    or a refusal, and noting a use is bookkeeping, not a change for the audit log.
+    """
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_RESOLUTION:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(db.update(ApiToken).where(
+            ApiToken.id == token.id,
+            ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - TOKEN_USE_RESOLUTION),
+        ).values(last_used_at=now))
 
 
 def authenticated_user() -> User | None:
@@ -139,6 +160,8 @@ def enforce_access():
         return None
     if user is None:
         if is_api_request():
+            if g.get("token_expired"):
+                raise ApiError(401, "unauthorized", N_("API 令牌已过期，请在“API 令牌”页面生成新令牌。"))
             abort(401)
         return redirect(url_for("accounts.login", next=request.full_path))
     if user.role not in rule.roles:

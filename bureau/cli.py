@@ -1,14 +1,15 @@
-"""Command line: ``flask --app wsgi users create|token|revoke-tokens`` and ``flask --app wsgi demo``."""
+"""Command line: ``flask --app wsgi users create|token|revoke-tokens|deactivate`` and ``flask --app wsgi demo``."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from bureau.access import hash_token
 from bureau.accounts import operations
 from bureau.accounts.models import ApiToken, Role, User
 from bureau.audit.recorder import Actor, set_actor
-from bureau.db import db, transaction, utcnow
+from bureau.db import db, transaction
 from bureau.errors import Invalid
 
 users = click.Group("users", help="Manage user accounts and API tokens.")
@@ -44,11 +45,15 @@ def create_user(username: str, role: str, password: str, display_name: str) -> N
 @users.command("token")
 @click.argument("username")
 def create_token(username: str) -> None:
-    """Print a new API token for USERNAME (its last line is the token)."""
+    """Print a new API token for USERNAME (its last line is the token; the line before, its expiry)."""
+    from bureau.web import datetime_local
+
     _as_cli_actor()
     with transaction():
         token = operations.issue_token(_find_user(username))
-    click.echo(f"API token for {username} (shown once; only its hash is stored):")
+        expires_at = db.session.scalar(select(ApiToken.expires_at).where(ApiToken.token_hash == hash_token(token)))
+    click.echo(f"API token for {username} (shown once; only its hash is stored)")
+    click.echo(f"expires {datetime_local(expires_at)} Beijing time; a password change or deactivation ends it sooner")
     click.echo(token)
 
 
@@ -58,11 +63,19 @@ def revoke_tokens(username: str) -> None:
     """Revoke every API token of USERNAME."""
     _as_cli_actor()
     with transaction():
+        count = operations.revoke_tokens(_find_user(username))
+    click.echo(f"revoked {count} token(s) of {username}")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """Switch USERNAME off: its sessions and API tokens end for good."""
+    _as_cli_actor()
+    with transaction():
         user = _find_user(username)
-        tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
-        for token in tokens:
-            token.revoked_at = utcnow()
-    click.echo(f"revoked {len(tokens)} token(s) of {username}")
+        operations.deactivate_user(user)
+    click.echo(f"deactivated {user.username}")
 
 
 @click.command("demo")

@@ -56,6 +56,8 @@ def from_environment(instance_path: Path) -> dict:
         "CERTIFICATE_LEASE_SECONDS": int(os.environ.get("CERTIFICATE_LEASE_SECONDS", 120)),
         # Hours an upload waits for confirmation after its preview; it holds every row's whole ID number.
         "STAGED_UPLOAD_KEEP_HOURS": int(os.environ.get("STAGED_UPLOAD_KEEP_HOURS", 24)),
+        # Days an API token works after it is issued (a password change or deactivation ends it sooner).
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", 90)),
     }
 
 
@@ -71,7 +73,12 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh", "en"],
+    # Failed logins within the window: this many for one name from one address answer 429 there;
+    # past the account limit (from any addresses), only addresses with no failure for the name may
+    # try; past the unknown-name limit, one address is refused all but right passwords.
     "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_ACCOUNT_FAILURE_LIMIT": 20,
+    "LOGIN_UNKNOWN_NAME_LIMIT": 20,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
     "PAGE_SIZE": 50,
 }

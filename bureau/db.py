@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from flask import g
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.exc import IntegrityError
@@ -70,6 +71,12 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         # Readers do not block the writer: two gunicorn workers share the file.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def keep_work_of_refusal() -> None:
+    """Commit this web request's work although it answers with a refusal (4xx), which otherwise
+    rolls back: a throttled login's failure and audit entries must stay, or nothing would count."""
+    g.keep_work_of_refusal = True
 
 
 @contextmanager

@@ -55,7 +55,11 @@ class User(Versioned, UserMixin, db.Model):
 
 
 class ApiToken(db.Model):
-    """An API token; only its SHA-256 is kept, so a leaked database does not leak tokens."""
+    """An API token; only its SHA-256 is kept, so a leaked database does not leak tokens.
+
+    It works until ``expires_at`` (API_TOKEN_DAYS after issue) unless revoked first, which a
+    password change or a deactivation does to every token of the user.
+    """
 
     __tablename__ = "api_token"
 
@@ -64,17 +68,24 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown in lists so a user can tell tokens apart
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # Written at most once a minute, outside the request's transaction and the audit log (see access).
+    last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
 
     AUDIT_REDACT = ("token_hash",)
 
 
 class LoginFailure(db.Model):
-    """One failed login. Counted per username and per address over a sliding window.
+    """One failed login: the name as typed, lower-cased, and the address. Counted over a sliding
+    window per name and address, per name, and per address for names with no account.
 
-    Kept in the database (not in process memory) so the limit holds across gunicorn workers.
+    Kept in the database (not in process memory) so the limits hold across gunicorn workers.
     """
 
     __tablename__ = "login_failure"

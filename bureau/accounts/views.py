@@ -1,9 +1,10 @@
 """Login, logout, password, API tokens and (for bureau staff) user management."""
 from __future__ import annotations
 
+import math
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import select
@@ -13,9 +14,9 @@ from bureau.accounts import operations
 from bureau.accounts.forms import ROLE_LABELS, EmptyForm, LoginForm, PasswordForm, UserForm
 from bureau.accounts.models import ApiToken, Role, User
 from bureau.accounts.passwords import verify_password
-from bureau.db import db
+from bureau.db import db, keep_work_of_refusal, utcnow
 from bureau.errors import Invalid
-from bureau.forms import show_problems
+from bureau.forms import show_problems, submitted_once
 from bureau.web import local_path
 
 blueprint = Blueprint("accounts", __name__)
@@ -30,30 +31,29 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        config = current_app.config
-        user = operations.authenticate(
-            form.username.data, form.password.data, request.remote_addr or "-",
-            limit=config["LOGIN_FAILURE_LIMIT"], window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
-        if user is not None:
+        attempt = operations.attempt_login(form.username.data, form.password.data, request.remote_addr or "-",
+                                           operations.LoginLimits.from_config(current_app.config))
+        if attempt.user is not None:
             session.clear()  # a fresh session on login: no fixation
-            login_user(user)
+            login_user(attempt.user)
             # Both clocks start now, also for the login answer's own cookie: idle, and since login.
             session["seen"] = session["since"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")))
-        if operations.login_blocked(form.username.data, request.remote_addr or "-",
-                                    config["LOGIN_FAILURE_LIMIT"], config["LOGIN_FAILURE_WINDOW_SECONDS"]):
-            flash(_("登录失败次数过多，该账号已暂时锁定，请%(minutes)d分钟后再试。",
-                    minutes=config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60), "danger")
-        else:
-            flash(_("用户名或密码错误。"), "danger")
+        if attempt.retry_after:
+            keep_work_of_refusal()  # the failure just counted and its audit entry stay
+            flash(_("登录尝试过于频繁，请%(minutes)d分钟后再试。忘记密码请联系本局系统管理员。",
+                    minutes=math.ceil(attempt.retry_after / 60)), "danger")
+            response = make_response(render_template("accounts/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(attempt.retry_after)
+            return response
+        flash(_("用户名或密码错误。"), "danger")
     return render_template("accounts/login.html", form=form)
 
 
 @blueprint.route("/logout", methods=["POST"])
 @allow(*ALL_ROLES)
 def logout():
-    user = authenticated_user()
-    user.session_epoch += 1  # a copied session cookie is worthless after logout
+    operations.log_out(authenticated_user(), request.remote_addr)
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
@@ -90,7 +90,7 @@ def tokens():
         new_token = operations.issue_token(user)
     own_tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())).all()
-    return render_template("accounts/tokens.html", tokens=own_tokens, form=form, new_token=new_token)
+    return render_template("accounts/tokens.html", tokens=own_tokens, form=form, new_token=new_token, now=utcnow())
 
 
 @blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -107,6 +107,7 @@ def revoke_token(token_id: int):
 
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @allow(Role.admin.value)
+@submitted_once
 def user_list():
     form = UserForm()
     if form.validate_on_submit():
