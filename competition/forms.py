@@ -5,6 +5,8 @@ from wtforms import (BooleanField, DateField, DecimalField, HiddenField, Integer
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from bureau.forms import OneTimeForm
+
 TIER_LABELS = {"world": _l("世界技能大赛"), "national": _l("国家级"), "provincial": _l("省级"),
                "city": _l("市级"), "county": _l("县级")}
 CATEGORY_LABELS = {"": _l("不分类"), "1": _l("一类"), "2": _l("二类")}
@@ -14,7 +16,7 @@ STATUS_LABELS = {"draft": _l("草稿"), "results_entered": _l("已录入成绩")
                  "published": _l("已公示")}
 
 
-class CompetitionForm(FlaskForm):
+class CompetitionForm(OneTimeForm):
     version = HiddenField()
     name = StringField(_l("竞赛名称"), validators=[DataRequired(), Length(max=200)])
     tier = SelectField(_l("级别"), choices=list(TIER_LABELS.items()))
@@ -35,7 +37,7 @@ class CompetitionForm(FlaskForm):
                            description=_l("每行一段：名次起-名次止 金额（元），如“1-1 5000”"))
 
 
-class ResultForm(FlaskForm):
+class ResultForm(OneTimeForm):
     version = HiddenField()
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=50)])
     id_number = StringField(_l("身份证号"), validators=[DataRequired(), Length(max=30)])
@@ -70,7 +72,7 @@ class NoticeForm(VersionForm):
     contact = StringField(_l("异议受理联系方式"), validators=[Length(max=200)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(OneTimeForm):
     objector = StringField(_l("异议人"), validators=[DataRequired(), Length(max=100)])
     received_on = DateField(_l("收到日期"), validators=[DataRequired()])
     subject = TextAreaField(_l("异议内容"), validators=[DataRequired()])

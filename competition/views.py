@@ -14,7 +14,7 @@ from bureau.clock import local_today
 from bureau.db import db
 from bureau.downloads import XLSX, send_download
 from bureau.errors import Invalid
-from bureau.forms import show_problems
+from bureau.forms import show_problems, submitted_once
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition import operations
@@ -125,6 +125,7 @@ def index():
 
 @blueprint.route("/competitions/new", methods=["GET", "POST"])
 @allow(STAFF, ORGANISER)
+@submitted_once
 def new():
     form = _competition_form()
     if request.method == "GET":
@@ -209,6 +210,7 @@ def _save_result_form(competition: Competition, result: Result | None):
 
 @blueprint.route("/competitions/<int:competition_id>/results/new", methods=["GET", "POST"])
 @allow(STAFF, ORGANISER, owns=owns_competition)
+@submitted_once
 def result_new(competition_id: int):
     return _save_result_form(db.get_or_404(Competition, competition_id), None)
 
@@ -360,6 +362,7 @@ def _decision_form(objection: Objection) -> DecisionForm:
 
 @blueprint.route("/competitions/<int:competition_id>/notice/objections", methods=["POST"])
 @allow(STAFF)
+@submitted_once
 def objection_new(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     form = ObjectionForm()

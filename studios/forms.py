@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import Form, FieldList, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from bureau.forms import OneTimeForm
 from bureau.policies.model import SKILL_LEVELS
 from studios.models import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS
 from studios.report import FUNDS_FIELDS, SECTIONS, Section
@@ -20,7 +21,7 @@ def _choices(labels: dict[str, str]) -> list[tuple[str, object]]:
     return [(value, _l(label)) for value, label in labels.items()]
 
 
-class StudioForm(FlaskForm):
+class StudioForm(OneTimeForm):
     name = StringField(_l("名称"))
     kind = SelectField(_l("类型"), choices=_choices(KIND_LABELS), validate_choice=False)
     level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), default="city", validate_choice=False)
@@ -63,7 +64,7 @@ class FundsForm(Form):
     note = TextAreaField(_l("经费使用说明"), render_kw={"rows": 2})
 
 
-class ReportForm(FlaskForm):
+class ReportForm(OneTimeForm):
     funds = FormField(FundsForm)
     summary = TextAreaField(_l("年度工作总结"), render_kw={"rows": 6})
     version = HiddenField()
@@ -93,7 +94,7 @@ def report_data(form: ReportForm) -> dict:
     return raw
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(OneTimeForm):
     file = FileField(_l("附件（PDF、PNG或JPEG，每个不超过5MB）"))
 
 
@@ -101,7 +102,7 @@ class ReturnForm(FlaskForm):
     reason = TextAreaField(_l("退回原因"), render_kw={"rows": 3})
 
 
-class WindowForm(FlaskForm):
+class WindowForm(OneTimeForm):
     year = StringField(_l("年度"), render_kw={"inputmode": "numeric"})
     opens_on = StringField(_l("开始提交日期"), render_kw={"type": "date"})
     deadline = StringField(_l("截止日期"), render_kw={"type": "date"})
@@ -116,7 +117,7 @@ def score_form(rubric: Rubric, item_scores: dict | None = None, **kwargs) -> Fla
     return form_class(data=item_scores or {}, **kwargs)
 
 
-class AssessmentRunForm(FlaskForm):
+class AssessmentRunForm(OneTimeForm):
     year = StringField(_l("年度"), render_kw={"inputmode": "numeric"})
     kind = SelectField(_l("类型"), choices=_choices(KIND_LABELS), validate_choice=False)
     level = SelectField(_l("级别"), choices=_choices(LEVEL_LABELS), default="city", validate_choice=False)

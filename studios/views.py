@@ -15,6 +15,7 @@ from bureau.db import db
 from bureau.downloads import XLSX, send_download
 from bureau.demo import LOADERS
 from bureau.errors import Conflict, Invalid
+from bureau.forms import submitted_once
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition.spreadsheet import write_xlsx
@@ -139,6 +140,7 @@ def _fill_studio_choices(form: StudioForm) -> None:
 
 @blueprint.route("/studios/new", methods=["GET", "POST"])
 @allow(ADMIN)
+@submitted_once
 def studio_new():
     form = StudioForm()
     _fill_studio_choices(form)
@@ -238,6 +240,7 @@ def report_page(studio_id: int, year: int):
 
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>", methods=["POST"])
 @allow(LEAD, owns=queries.owns_studio)
+@submitted_once
 def report_save(studio_id: int, year: int):
     studio = db.get_or_404(Studio, studio_id)
     form = report_form()
@@ -319,6 +322,7 @@ def report_score(studio_id: int, year: int):
 
 @blueprint.route("/studios/<int:studio_id>/reports/<int:year>/attachments", methods=["POST"])
 @allow(LEAD, owns=queries.owns_studio)
+@submitted_once
 def attachment_add(studio_id: int, year: int):
     studio = db.get_or_404(Studio, studio_id)
     form = AttachmentForm()
@@ -386,6 +390,7 @@ def review_queue():
 
 @blueprint.route("/studios/windows", methods=["GET", "POST"])
 @allow(ADMIN)
+@submitted_once
 def report_windows():
     form = WindowForm()
     status = 200
@@ -418,6 +423,7 @@ def grant_register():
 
 @blueprint.route("/assessments", methods=["GET", "POST"])
 @allow(ADMIN)
+@submitted_once
 def assessment_list():
     form = AssessmentRunForm()
     form.jurisdiction.choices = [(place, place) for place in queries.jurisdictions()]

@@ -139,6 +139,21 @@ def csrf_token_from(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+FORM_TOKEN_PATTERN = re.compile(r'name="form_token"[^>]*value="([^"]+)"')
+
+
+def form_fields_from(client, path: str) -> dict:
+    """The hidden fields a browser sends with the form on ``path``: the CSRF token and, where the
+    form creates a record, its one-time token (``bureau.forms.OneTimeForm``)."""
+    page = client.get(path).get_data(as_text=True)
+    csrf = CSRF_PATTERN.search(page)
+    assert csrf, f"no CSRF token on {path}"
+    fields = {"csrf_token": csrf.group(1)}
+    if form_token := FORM_TOKEN_PATTERN.search(page):
+        fields["form_token"] = form_token.group(1)
+    return fields
+
+
 def login(client, username: str, password: str = PASSWORD):
     token = csrf_token_from(client, "/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})

@@ -4,6 +4,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from bureau.accounts.models import Role
+from bureau.forms import OneTimeForm
 
 ROLE_LABELS = {
     Role.admin.value: _l("人社局工作人员"),
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
+class UserForm(OneTimeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[Length(max=100)])
     organisation = StringField(_l("单位"), validators=[Length(max=200)])

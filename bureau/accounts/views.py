@@ -16,7 +16,7 @@ from bureau.accounts.models import ApiToken, Role, User
 from bureau.accounts.passwords import verify_password
 from bureau.db import db, keep_work_of_refusal, utcnow
 from bureau.errors import Invalid
-from bureau.forms import show_problems
+from bureau.forms import show_problems, submitted_once
 from bureau.web import local_path
 
 blueprint = Blueprint("accounts", __name__)
@@ -107,6 +107,7 @@ def revoke_token(token_id: int):
 
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @allow(Role.admin.value)
+@submitted_once
 def user_list():
     form = UserForm()
     if form.validate_on_submit():

@@ -21,7 +21,7 @@ from bureau.clock import local_today
 from bureau.db import db
 from bureau.demo import LOADERS
 from bureau.errors import Conflict, Invalid
-from bureau.forms import show_problems
+from bureau.forms import OneTimeForm, show_problems, submitted_once
 from bureau.web import add_navigation
 
 blueprint = Blueprint("calendar", __name__)
@@ -30,7 +30,7 @@ add_navigation(_l("节假日安排"), "calendar.index", STAFF, system=True)
 LOADERS.append(load_demo_calendar)
 
 
-class RangeForm(FlaskForm):
+class RangeForm(OneTimeForm):
     first = DateField(_l("开始日期"), validators=[Optional()])
     last = DateField(_l("结束日期"), validators=[Optional()], description=_l("只录一天时与开始日期相同。"))
     kind = SelectField(_l("安排"), choices=[(kind, _l(label)) for kind, label in KIND_LABELS.items()]
@@ -83,6 +83,7 @@ def index():
 
 @blueprint.route("/calendar", methods=["POST"])
 @allow(STAFF)
+@submitted_once
 def save_range():
     form = RangeForm()
     if not form.validate_on_submit():

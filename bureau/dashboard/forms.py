@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from bureau.dashboard.metrics import BUDGET_CATEGORIES, COMPARISONS, METRICS
+from bureau.forms import OneTimeForm
 from bureau.policies.model import STUDIO_KINDS, STUDIO_LEVELS, TIERS
 from competition.awards import TIER_LABELS
 from studios.models import KIND_LABELS as STUDIO_KIND_LABELS
@@ -15,7 +16,7 @@ from studios.models import LEVEL_LABELS as STUDIO_LEVEL_LABELS
 ANY = ("", _l("不限"))
 
 
-class TargetForm(FlaskForm):
+class TargetForm(OneTimeForm):
     version = HiddenField()
     label = StringField(_l("指标名称"))
     metric = SelectField(_l("统计口径"), choices=[(key, _l(metric.label)) for key, metric in METRICS.items()],
@@ -55,7 +56,7 @@ class QuotaMarkForm(FlaskForm):
 def budget_form_class():
     """A form with one amount and one version field per budget category."""
 
-    class BudgetForm(FlaskForm):
+    class BudgetForm(OneTimeForm):
         note = TextAreaField(_l("说明"))
 
     for category, label in BUDGET_CATEGORIES.items():

@@ -28,7 +28,7 @@ from bureau.db import db
 from bureau.downloads import XLSX, send_download
 from bureau.demo import LOADERS
 from bureau.errors import Invalid
-from bureau.forms import show_problems
+from bureau.forms import show_problems, submitted_once
 from bureau.policies import load_policies
 from bureau.web import add_navigation
 from competition.models import Competition
@@ -162,6 +162,7 @@ def targets():
 
 @blueprint.route("/targets", methods=["POST"])
 @allow(STAFF)
+@submitted_once
 def create_target():
     jurisdiction, year = _place_and_year(request.args)
     form = TargetForm()
@@ -241,6 +242,7 @@ def load_targets():
 
 @blueprint.route("/budget", methods=["GET", "POST"])
 @allow(STAFF)
+@submitted_once
 def budget():
     jurisdiction, year = _place_and_year(request.args)
     form_class = budget_form_class()

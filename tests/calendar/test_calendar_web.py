@@ -11,14 +11,14 @@ from competition.models import PublicNotice
 from competition.operations import create_competition, finalize, replace_results
 from tests.competition.ids import person_id
 from tests.competition.test_web import CITY
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 
 SOURCE = "国务院办公厅关于2026年部分节假日安排的通知"
 
 
 def enter(client, first: str, last: str, kind: str, name: str = "", year: int = 2026):
     data = {"first": first, "last": last, "kind": kind, "name": name, "source": SOURCE,
-            "csrf_token": csrf_token_from(client, f"/calendar?year={year}")}
+            **form_fields_from(client, f"/calendar?year={year}")}
     return client.post(f"/calendar?year={year}", data=data)
 
 

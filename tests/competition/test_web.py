@@ -12,7 +12,7 @@ from bureau.db import db
 from competition.models import Competition, PublicNotice, Result, ResultUpload
 from competition.operations import close_notice_if_due
 from tests.competition.ids import person_id, wrong_check
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 
 CITY = {"name": "2026年温州市数控车工职业技能竞赛", "tier": "city", "category": "1", "occupation": "数控车工",
         "year": "2026", "group": "worker", "policy": "wenzhou-2018", "organiser_name": "温州市总工会",
@@ -20,7 +20,7 @@ CITY = {"name": "2026年温州市数控车工职业技能竞赛", "tier": "city"
 
 
 def post_form(client, path: str, data: dict, page: str | None = None, **kwargs):
-    return client.post(path, data={**data, "csrf_token": csrf_token_from(client, page or path)}, **kwargs)
+    return client.post(path, data={**data, **form_fields_from(client, page or path)}, **kwargs)
 
 
 def make_competition(client) -> Competition:

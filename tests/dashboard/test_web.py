@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bureau.dashboard.models import Budget, QuotaContest, Target
 from bureau.db import db
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 from tests.dashboard.conftest import CITY, YEAR, competition_with_results, people
 
 PAGES = ["/dashboard", "/dashboard/targets", "/dashboard/budget", "/dashboard/quota",
@@ -25,6 +25,11 @@ HERE = f"jurisdiction={CITY}&year={YEAR}"
 
 def token(client) -> str:
     return csrf_token_from(client, "/account/password")
+
+
+def new_target_fields(client) -> dict:
+    """The hidden fields of the new-target form: CSRF and its one-time token."""
+    return form_fields_from(client, f"/dashboard/targets?{HERE}")
 
 
 def target_form(**fields) -> dict:
@@ -76,7 +81,7 @@ def test_staff_find_the_dashboard_in_the_menu_and_it_opens_on_their_city_this_ye
 
 def test_a_target_entered_by_staff_is_counted_from_the_data(client, login_as, known):
     login_as("admin")
-    response = client.post(f"/dashboard/targets?{HERE}", data={**target_form(), "csrf_token": token(client)})
+    response = client.post(f"/dashboard/targets?{HERE}", data={**target_form(), **new_target_fields(client)})
     assert response.status_code == 302
     page = client.get(f"/dashboard?{HERE}").get_data(as_text=True)
     assert "国家级竞赛场次" in page
@@ -89,7 +94,7 @@ def test_a_target_entered_by_staff_is_counted_from_the_data(client, login_as, kn
 def test_a_manual_target_shows_the_figure_staff_typed(client, login_as):
     login_as("admin")
     form = target_form(label="培养高技能人才", metric="manual", tier="", value="20000", unit="人", manual_actual="12600")
-    assert client.post(f"/dashboard/targets?{HERE}", data={**form, "csrf_token": token(client)}).status_code == 302
+    assert client.post(f"/dashboard/targets?{HERE}", data={**form, **new_target_fields(client)}).status_code == 302
     page = client.get(f"/dashboard?{HERE}").get_data(as_text=True)
     assert "12,600人 / 20,000人 63%" in page
 
@@ -97,7 +102,7 @@ def test_a_manual_target_shows_the_figure_staff_typed(client, login_as):
 def test_a_bad_target_form_is_answered_in_chinese_under_the_fields(client, login_as):
     login_as("admin")
     form = target_form(value="很多", comparison="range", value_max="", year="1999")
-    response = client.post(f"/dashboard/targets?{HERE}", data={**form, "csrf_token": token(client)})
+    response = client.post(f"/dashboard/targets?{HERE}", data={**form, **new_target_fields(client)})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "须为数字" in page and "请填写数值" in page and "年度必须是2000至2100之间的年份" in page
@@ -126,7 +131,7 @@ def test_loading_a_documents_targets_twice_adds_them_once_and_keeps_staff_change
 
 def test_a_stale_target_form_is_refused_and_nothing_is_overwritten(client, login_as):
     login_as("admin")
-    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), "csrf_token": token(client)})
+    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), **new_target_fields(client)})
     target = db.session.scalar(select(Target))
     page = client.get(f"/dashboard/targets/{target.id}").get_data(as_text=True)
     seen = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
@@ -144,7 +149,7 @@ def test_a_stale_target_form_is_refused_and_nothing_is_overwritten(client, login
 
 def test_a_target_is_deleted_with_the_version_shown(client, login_as):
     login_as("admin")
-    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), "csrf_token": token(client)})
+    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), **new_target_fields(client)})
     target = db.session.scalar(select(Target))
     response = client.post(f"/dashboard/targets/{target.id}/delete",
                            data={"version": str(target.version), "csrf_token": token(client)})
@@ -159,7 +164,8 @@ def test_a_target_is_deleted_with_the_version_shown(client, login_as):
 def budget_form(client, **amounts) -> dict:
     page = client.get(f"/dashboard/budget?{HERE}").get_data(as_text=True)
     versions = dict(re.findall(r'name="(version_\w+)" type="hidden" value="(\d*)"', page))
-    return {**versions, **amounts, "note": "测试预算", "csrf_token": token(client)}
+    form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    return {**versions, **amounts, "note": "测试预算", "csrf_token": token(client), "form_token": form_token}
 
 
 def test_the_budget_is_set_then_shown_against_what_is_committed(client, login_as, known):
@@ -255,7 +261,7 @@ def test_marked_selection_contests_count_contestants_per_region_against_the_quot
 def test_every_table_on_the_dashboard_exports_to_xlsx(client, login_as, known):
     login_as("admin")
     client.post(f"/dashboard/targets?{HERE}",
-                data={**target_form(label="=HYPERLINK(\"http://x\")"), "csrf_token": token(client)})
+                data={**target_form(label="=HYPERLINK(\"http://x\")"), **new_target_fields(client)})
     page = client.get(f"/dashboard?{HERE}").get_data(as_text=True)
     names = re.findall(r'href="/dashboard/export/([\w-]+)\.xlsx', page)
     assert {"targets", "competitions", "studios", "certificates", "budget", "money-kind", "money-tier",
@@ -275,7 +281,7 @@ def test_every_table_on_the_dashboard_exports_to_xlsx(client, login_as, known):
 def test_the_summary_is_one_a4_page_with_chinese_text_charts_and_an_embedded_cjk_font(client, login_as, known,
                                                                                      tmp_path):
     login_as("admin")
-    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), "csrf_token": token(client)})
+    client.post(f"/dashboard/targets?{HERE}", data={**target_form(), **new_target_fields(client)})
     response = client.get(f"/dashboard/summary.pdf?{HERE}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))

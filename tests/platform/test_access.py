@@ -2,7 +2,7 @@
 import pytest
 
 from bureau.access import access_rule_for
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 
 
 def test_every_route_declares_an_access_rule(app):
@@ -45,9 +45,9 @@ def test_post_without_csrf_token_is_refused(client, login_as):
 
 def test_post_with_csrf_token_is_accepted(client, login_as):
     login_as("admin")
-    token = csrf_token_from(client, "/admin/users")
     response = client.post("/admin/users", data={"username": "newclerk", "role": "admin", "display_name": "新职员",
-                                                  "password": "Jiangnan-spring-88", "csrf_token": token})
+                                                  "password": "Jiangnan-spring-88",
+                                                  **form_fields_from(client, "/admin/users")})
     assert response.status_code == 302
     assert "newclerk" in client.get("/admin/users").get_data(as_text=True)
 

@@ -5,7 +5,7 @@ from sqlalchemy.exc import DatabaseError
 
 from bureau.audit.models import AuditEntry
 from bureau.db import db
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 
 
 def entries_for(object_type: str):
@@ -15,9 +15,8 @@ def entries_for(object_type: str):
 
 def test_creating_a_user_on_the_web_is_audited_with_who_and_after(client, login_as, users):
     login_as("admin")
-    token = csrf_token_from(client, "/admin/users")
     client.post("/admin/users", data={"username": "clerk2", "role": "organiser", "display_name": "周敏",
-                                      "password": "Jiangnan-spring-88", "csrf_token": token})
+                                      "password": "Jiangnan-spring-88", **form_fields_from(client, "/admin/users")})
     created = [e for e in entries_for("user_account") if e.action == "create" and e.after["username"] == "clerk2"]
     assert len(created) == 1
     entry = created[0]

@@ -18,7 +18,7 @@ from competition import operations as competitions
 from competition.models import Competition, Result
 from studios import operations as studios
 from studios.models import Assessment, AssessmentResult
-from tests.conftest import ON_POSTGRES, csrf_token_from, login
+from tests.conftest import FORM_TOKEN_PATTERN, ON_POSTGRES, csrf_token_from, login
 from tests.security.world import competition_spec, contestants
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="concurrent writers need PostgreSQL")
@@ -134,7 +134,8 @@ def test_clerks_adding_results_at_once_lose_nothing_when_they_retry_on_409(app, 
             response = client.post(page, data={"name": row["name"], "id_number": row["id_number"],
                                                "employer": row["employer"], "local": "y", "theory": row["theory"],
                                                "practical": row["practical"], "version": version,
-                                               "csrf_token": token})
+                                               "csrf_token": token,
+                                               "form_token": FORM_TOKEN_PATTERN.search(form).group(1)})
             if response.status_code == 302:
                 return refused
             assert response.status_code == 409, response.status_code

@@ -24,7 +24,7 @@ from bureau.db import db
 from competition import operations as competitions
 from competition.models import Award, Competition
 from studios import operations as studios
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 from tests.security.access_expectations import EXPECTATIONS, OK
 from tests.security.test_access_matrix import route_methods, url_for_rule
 from tests.security.world import (A_PDF, COMPETITION_A, bearer_headers, build_world, competition_spec,
@@ -68,8 +68,8 @@ def assert_shown_escaped(client, response, text: str) -> None:
 def test_a_competition_name_registered_through_the_form_is_flashed_escaped(client, login_as, kind):
     name = HOSTILE_NAMES[kind]
     login_as("organiser")
-    token = csrf_token_from(client, "/competitions/new")
-    response = client.post("/competitions/new", data={**COMPETITION_FORM, "name": name, "csrf_token": token})
+    response = client.post("/competitions/new", data={**COMPETITION_FORM, "name": name,
+                                                      **form_fields_from(client, "/competitions/new")})
     assert_shown_escaped(client, response, name)
     assert db.session.scalar(select(Competition.name)) == name
     logout = client.post("/logout", data={"csrf_token": csrf_token_from(client, "/home")})
@@ -128,9 +128,8 @@ def test_an_attachment_name_is_flashed_escaped_and_downloads_under_its_name(clie
     login_as("lead")
     name = "合格率100%<meta http-equiv=refresh content=0>.pdf"  # no quote or slash: a file name's own
     path = f"/studios/{studio.id}/reports/{last_year()}"
-    token = csrf_token_from(client, path)
     response = client.post(f"{path}/attachments", content_type="multipart/form-data",
-                           data={"csrf_token": token, "file": (io.BytesIO(A_PDF), name)})
+                           data={**form_fields_from(client, path), "file": (io.BytesIO(A_PDF), name)})
     assert_shown_escaped(client, response, name)
 
     page = client.get(path).get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Fuzzing the web forms with hypothesis: login, competition, result, upload — never a 5xx.
 
-Each form is posted with a valid CSRF token and fields that are sometimes sensible and often
+Each form is posted with a valid CSRF token (and, for a form that creates a record, a fresh
+one-time form token, as a newly opened page carries) and fields that are sometimes sensible and often
 not (any Unicode, control characters, NUL, huge numbers, dates in odd shapes, version numbers
 that are not numbers), as the user who may use it. Whatever comes in, the answer is a page, a
 redirect or a refusal, never a server error. The examples per form are fixed, so the run is
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bureau.db import db
+from bureau.forms import new_form_token
 from competition import operations as competitions
 from tests.conftest import PASSWORD, csrf_token_from, login
 from tests.security.world import competition_spec, contestants
@@ -120,7 +122,8 @@ COMPETITION_FIELDS = {
 @given(data=form_data(COMPETITION_FIELDS), edit=st.booleans())
 def test_competition_form(organiser, data, edit):
     url = f"/competitions/{organiser['competition_id']}/edit" if edit else "/competitions/new"
-    response = organiser["client"].post(url, data={**data, "csrf_token": organiser["csrf"]})
+    response = organiser["client"].post(url, data={**data, "csrf_token": organiser["csrf"],
+                                                   "form_token": new_form_token()})
     assert not server_error(response), server_error(response)
 
 
@@ -146,7 +149,8 @@ def test_result_form(organiser, data, edit):
     competition_id = organiser["competition_id"]
     url = (f"/competitions/{competition_id}/results/{organiser['result_id']}/edit" if edit
            else f"/competitions/{competition_id}/results/new")
-    response = organiser["client"].post(url, data={**data, "csrf_token": organiser["csrf"]})
+    response = organiser["client"].post(url, data={**data, "csrf_token": organiser["csrf"],
+                                                   "form_token": new_form_token()})
     assert not server_error(response), server_error(response)
 
 
@@ -283,7 +287,8 @@ def test_what_the_fuzzing_found_stays_fixed(app, users, organiser, api_token):
         "awards year ²": staff.get("/awards?year=²&competition=①").status_code,
         "prize ²": client.post("/competitions/new", data={"name": "竞赛", "tier": "city", "year": "2026",
                                                           "policy": "wenzhou-2018", "prizes": "1-1 ²",
-                                                          "csrf_token": token}).status_code,
+                                                          "csrf_token": token, "form_token": new_form_token()}
+                                      ).status_code,
         "certificate id ²": staff.post("/api/v1/certificates", headers=api, json={"award_id": "²"}).status_code,
         "certificate id huge": staff.post("/api/v1/certificates", headers=api, json={"award_id": big}).status_code,
         "batch form ²": staff.post("/certificates/batches", data={
@@ -330,7 +335,7 @@ def test_odd_values_in_every_form(app, users):
                 response = clients[actor].get(url_for_rule(rule, world))
                 if response.mimetype == "text/html":
                     names.update(FIELD_NAME.findall(response.get_data(as_text=True)))
-    names -= {"csrf_token"}
+    names -= {"csrf_token", "form_token"}  # a fresh one-time token goes with each post, so the fields are read
     assert {"name", "id_number", "version", "year", "reason"} <= names
     problems, requests = [], 0
     for rule, method in route_methods(app):
@@ -341,7 +346,8 @@ def test_odd_values_in_every_form(app, users):
         token = tokens.get(actor) or csrf_token_from(client, "/login")
         url = url_for_rule(rule, world)
         for value in ODD_VALUES:
-            response = client.post(url, data={**{name: value for name in names}, "csrf_token": token})
+            response = client.post(url, data={**{name: value for name in names}, "csrf_token": token,
+                                              "form_token": new_form_token()})
             requests += 1
             if response.status_code >= 500:
                 problems.append(f"POST {rule.rule} as {actor}, every field {value[:30]!r}: {response.status_code}")

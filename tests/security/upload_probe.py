@@ -45,18 +45,19 @@ def peak_rss_kib(reset: bool) -> int:
 
 def main(database_uri: str, username: str, page: str, target: str, field: str, *files: str) -> None:
     from bureau.app import create_app
-    from tests.conftest import _config, csrf_token_from, login
+    from tests.conftest import _config, form_fields_from, login
 
     app = create_app(_config(database_uri))
     client = app.test_client()
     assert login(client, username).status_code == 302
-    token = csrf_token_from(client, page)
+    # A refused file gives the form's one-time token back, so each file is sent with the same page's.
+    fields = form_fields_from(client, page)
     for path, filename in zip(files[::2], files[1::2]):
         with open(path, "rb") as stream:
             reset = reset_peak()
             before = current_rss_kib()
             started = time.perf_counter()
-            response = client.post(target, data={field: (stream, filename), "csrf_token": token},
+            response = client.post(target, data={field: (stream, filename), **fields},
                                    content_type="multipart/form-data")
             seconds = time.perf_counter() - started
         peak_growth = max(0, peak_rss_kib(reset) - before)

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from bureau.audit.models import AuditEntry
 from bureau.db import db
 from studios.models import Assessment
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 from tests.studios.conftest import items_totalling, last_year
 
 
 def run_form(client, **overrides):
-    data = {"csrf_token": csrf_token_from(client, "/assessments"), "year": str(last_year()), "kind": "master_studio",
+    data = {**form_fields_from(client, "/assessments"), "year": str(last_year()), "kind": "master_studio",
             "level": "city", "jurisdiction": "温州市", "reward_amount": "50000", **overrides}
     return client.post("/assessments", data=data)
 

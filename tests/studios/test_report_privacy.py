@@ -21,7 +21,7 @@ from studios import queries
 from studios.models import AnnualReport
 from studios.report import MAX_ROWS_PER_SECTION
 from tests.competition.ids import person_id
-from tests.conftest import csrf_token_from
+from tests.conftest import form_fields_from
 from tests.studios.conftest import items_totalling, last_year, sample_content
 
 COMPETITION = "温州市数控车工技能竞赛"
@@ -173,7 +173,7 @@ def test_a_report_with_too_many_rows_in_a_list_is_refused_whole_on_the_web(clien
     login_as("lead")
 
     def form(count: int) -> dict:
-        data = {"csrf_token": csrf_token_from(client, report_path(studio)), "version": "0", "action": "save",
+        data = {**form_fields_from(client, report_path(studio)), "version": "0", "action": "save",
                 "summary": "全年工作总结"}
         for index, row in enumerate(_apprentices(count)):
             data |= {f"apprentices-{index}-{key}": value for key, value in row.items()}
@@ -206,7 +206,7 @@ def test_every_report_save_is_audited_with_before_and_after(client, api_token, l
     client.post(report_url(studio) + "/submit", headers=lead)
     client.post(report_url(studio) + "/return", json={"reason": "请补充培训记录"}, headers=admin)
     login_as("lead")  # the web form saves and submits the returned report
-    data = {"csrf_token": csrf_token_from(client, report_path(studio)), "version": "4", "action": "submit",
+    data = {**form_fields_from(client, report_path(studio)), "version": "4", "action": "submit",
             "apprentices-0-name": "陈浩", "apprentices-0-id_number": person_id(1), "apprentices-0-level_after": "高级工",
             "summary": "补充后的总结"}
     assert client.post(report_path(studio), data=data).status_code == 302

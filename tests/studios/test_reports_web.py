@@ -9,7 +9,7 @@ from bureau.db import db
 from studios import queries
 from studios.models import AnnualReport, ReportWindow
 from tests.competition.ids import person_id, wrong_check
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 from tests.studios.conftest import items_totalling, last_year, sample_content
 from tests.studios.test_attachments import EXE, PDF, PNG
 
@@ -20,7 +20,7 @@ def report_path(studio, year=None):
 
 def form_data(client, studio, *, version="", action="save", **rows):
     """The report form as a browser posts it: rows per section, numbered from 0."""
-    data = {"csrf_token": csrf_token_from(client, report_path(studio)), "version": str(version), "action": action,
+    data = {**form_fields_from(client, report_path(studio)), "version": str(version), "action": action,
             "funds-received": "300000", "funds-spent": "250000", "funds-note": "设备购置", "summary": "全年工作总结"}
     apprentices = rows.get("apprentices", [("陈浩", person_id(1), "中级工", "高级工")])
     for index, (name, id_number, before, after) in enumerate(apprentices):
@@ -132,8 +132,8 @@ def test_a_lead_cannot_read_or_write_another_studios_report(client, login_as, ma
 
 
 def upload(client, studio, name, data):
-    token = csrf_token_from(client, report_path(studio))
-    return client.post(report_path(studio) + "/attachments", data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+    fields = form_fields_from(client, report_path(studio))
+    return client.post(report_path(studio) + "/attachments", data={**fields, "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
 
 

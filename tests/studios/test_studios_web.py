@@ -3,7 +3,7 @@ import datetime as dt
 
 from bureau.db import db
 from studios.models import ReportWindow, Studio
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, form_fields_from
 
 FORM = {"name": "温州市鹿城区电工技能大师工作室", "kind": "master_studio", "level": "county",
         "jurisdiction": "温州市鹿城区", "policy": "wenzhou-2018", "lead": "lead", "occupation": "电工",
@@ -12,7 +12,7 @@ FORM = {"name": "温州市鹿城区电工技能大师工作室", "kind": "master
 
 def test_staff_register_a_studio_with_the_form(client, login_as):
     login_as("admin")
-    response = client.post("/studios/new", data={**FORM, "csrf_token": csrf_token_from(client, "/studios/new")})
+    response = client.post("/studios/new", data={**FORM, **form_fields_from(client, "/studios/new")})
     assert response.status_code == 302, response.get_data(as_text=True)
     studio = db.session.scalar(db.select(Studio).where(Studio.name == FORM["name"]))
     assert (studio.lead.username, studio.term_ends, studio.status) == ("lead", dt.date(2028, 2, 28), "active")
@@ -23,7 +23,7 @@ def test_staff_register_a_studio_with_the_form(client, login_as):
 def test_the_form_shows_each_problem_under_its_field(client, login_as):
     login_as("admin")
     data = {**FORM, "name": "", "lead": "organiser", "established": "2099-01-01",
-            "csrf_token": csrf_token_from(client, "/studios/new")}
+            **form_fields_from(client, "/studios/new")}
     response = client.post("/studios/new", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -32,12 +32,12 @@ def test_the_form_shows_each_problem_under_its_field(client, login_as):
 
 def test_the_form_finds_the_policy_from_a_county_and_names_the_candidates_of_a_shared_name(client, login_as):
     login_as("admin")
-    token = csrf_token_from(client, "/studios/new")
-    response = client.post("/studios/new", data={**FORM, "jurisdiction": "瑞安市", "policy": "", "csrf_token": token})
+    response = client.post("/studios/new", data={**FORM, "jurisdiction": "瑞安市", "policy": "",
+                                                 **form_fields_from(client, "/studios/new")})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert db.session.scalar(db.select(Studio.policy).where(Studio.name == FORM["name"])) == "wenzhou-2018"
     shared = client.post("/studios/new", data={**FORM, "name": "鼓楼区电工技能大师工作室", "jurisdiction": "鼓楼区",
-                                               "policy": "", "csrf_token": token})
+                                               "policy": "", **form_fields_from(client, "/studios/new")})
     page = shared.get_data(as_text=True)
     assert shared.status_code == 422
     assert "福建省福州市鼓楼区" in page and "江苏省南京市鼓楼区" in page and "请选择适用的政策文件" not in page
@@ -101,12 +101,13 @@ def test_the_grants_register_totals_due_and_paid(client, login_as, make_studio):
 
 def test_staff_set_a_report_window(client, login_as):
     login_as("admin")
-    token = csrf_token_from(client, "/studios/windows")
     response = client.post("/studios/windows", data={"year": "2025", "opens_on": "2025-11-01",
-                                                     "deadline": "2026-01-15", "csrf_token": token})
+                                                     "deadline": "2026-01-15",
+                                                     **form_fields_from(client, "/studios/windows")})
     assert response.status_code == 302
     window = db.session.scalar(db.select(ReportWindow).where(ReportWindow.year == 2025))
     assert (window.opens_on, window.deadline) == (dt.date(2025, 11, 1), dt.date(2026, 1, 15))
     backwards = client.post("/studios/windows", data={"year": "2025", "opens_on": "2025-11-01",
-                                                      "deadline": "2025-10-01", "csrf_token": token})
+                                                      "deadline": "2025-10-01",
+                                                      **form_fields_from(client, "/studios/windows")})
     assert backwards.status_code == 422 and "截止日期不能早于开始日期" in backwards.get_data(as_text=True)
