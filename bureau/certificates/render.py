@@ -9,6 +9,7 @@ per thread and reused, which is what makes many certificates in one document fas
 import base64
 import math
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,24 @@ STYLESHEET = TEMPLATES_DIR / "certificate.css"
 
 # Names longer than this get a smaller face so that they stay on one line.
 LONG_HOLDER_NAME = 16
+
+# Type steps (certificate.css, "Type steps"): step 0 is the design as drawn, each further step
+# sets the body in smaller type. For each part of a design that grows with its texts, and each
+# step: the ems of body type in one line (the part's width over the step's type size) and the
+# lines the part holds. A certificate is set at the first step where every part holds its text
+# (``text_lines``); the last step holds the longest texts the forms accept. The line counts were
+# found by laying out certificates of every length (tests/certificates/test_long_texts.py).
+_WHOLE_WIDTH = (35.4, 42.5, 49.0, 55.4)  # 225 mm at 18, 15, 13 and 11.5 pt
+_CITATION_WIDTH = (17.6, 20.3, 22.0, 25.1)  # the skill level's citation: 93 mm at 15, 13, 12 and 10.5 pt
+_TABLE_WIDTH = (16.2, 18.1, 19.7, 21.6)  # its particulars' values: 80 mm at 14, 12.5, 11.5 and 10.5 pt
+_ANY = math.inf
+FIT_STEPS: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
+    "title": {"text": tuple(zip(_WHOLE_WIDTH, (7, 8, 12, _ANY)))},
+    "prize": {"text": tuple(zip(_WHOLE_WIDTH, (6, 8, _ANY, _ANY)))},
+    "excellent_studio": {"text": tuple(zip(_WHOLE_WIDTH, (7, 9, 12, _ANY)))},
+    "skill_level": {"particulars": tuple(zip(_TABLE_WIDTH, (9, 10, _ANY, _ANY))),
+                    "citation": tuple(zip(_CITATION_WIDTH, (6, 10, 12, _ANY)))},
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,7 @@ def certificate_context(data: CertificateData) -> dict[str, object]:
         "serial": str(data.serial),
         "holder_name": str(data.holder_name),
         "holder_size": "holder--long" if len(data.holder_name) > LONG_HOLDER_NAME else "",
+        "fit_class": f"certificate--fit-{step}" if (step := fit_step(data)) else "",
         "id_number_masked": str(data.id_number_masked),
         "title_line": str(data.title_line),
         "body_lines": [str(line) for line in data.body_lines],
@@ -117,6 +137,57 @@ def certificate_context(data: CertificateData) -> dict[str, object]:
         "qr_data_uri": qr_data_uri(str(data.verify_url)),
         "seal_data_uri": seal_data_uri(str(data.issuer)),
     }
+
+
+def fit_step(data: CertificateData) -> int:
+    """The type step a certificate is set at: 0 (the design as drawn) for usual lengths, up to 3."""
+    parts = FIT_STEPS[data.kind].items()
+    last = min(len(steps) for _, steps in parts) - 1
+    for step in range(last):
+        if all(text_lines(data, part, steps[step][0]) <= steps[step][1] for part, steps in parts):
+            return step
+    return last
+
+
+def text_lines(data: CertificateData, part: str, line_ems: float) -> float:
+    """About how many lines of body type ``part`` of the certificate takes, ``line_ems`` to a line.
+
+    Each paragraph starts a line; the name is set larger than the body (x 1.2), the honour
+    larger still, letter-spaced (x 2) and on lines twice as high.
+    """
+    def lines(width: float) -> int:
+        return max(1, math.ceil(width / line_ems))
+
+    holder = text_width(data.holder_name) * 1.2
+    if part == "particulars":  # the skill level's table: one row each, the name, ID and date too
+        return lines(holder) + 2 + sum(lines(text_width(value)) for _, value in data.particulars)
+    body = sum(lines(2 + text_width(line)) for line in data.body_lines)
+    honour = 2 * lines(2 * text_width(data.title_line))
+    if data.kind == "skill_level":  # the citation beside the table
+        return body + honour + 1
+    salutation = lines(holder + 3)
+    particulars = sum(lines(3 + text_width(label) + text_width(value)) for label, value in data.particulars)
+    return salutation + particulars + body + honour + 1
+
+
+def text_width(text: str) -> float:
+    """The width of ``text`` in ems of the certificate face, never less than laid out.
+
+    CJK characters are one em; in Noto Serif CJK bold the widest Latin letters (M, W) are 1.1 em
+    and the others at most 0.7 em; anything else counts as 1.2 em.
+    """
+    width = 0.0
+    for char in text:
+        if unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 1.0
+        elif char.isascii():
+            width += 1.1 if char in _WIDE_LATIN or char.isupper() else 0.7
+        else:
+            width += 1.2
+    return width
+
+
+_WIDE_LATIN = frozenset("mw@%")
 
 
 def _check_printable(data: CertificateData) -> None:
