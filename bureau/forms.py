@@ -52,7 +52,9 @@ def new_form_token() -> str:
 
 class OneTimeForm(FlaskForm):
     """A form that creates a record. It carries a token issued with the page, which the view's
-    ``@submitted_once`` claims on the first submit: sending the same page again creates nothing."""
+    ``@submitted_once`` claims on the first submit: sending the same page again creates nothing.
+    A form class shared by a create and an edit page carries it on both; edits are guarded by
+    their version instead, and their views do not read it."""
 
     form_token = HiddenField(default=new_form_token)
 
