@@ -17,6 +17,7 @@ from bureau.audit.models import AuditEntry
 from bureau.clock import local_today
 from bureau.db import db
 from competition import operations as competition_operations
+from competition.idnumber import mask_id_number
 from studios import queries
 from studios.models import AnnualReport
 from studios.report import MAX_ROWS_PER_SECTION
@@ -70,7 +71,7 @@ def _typed(text: str, studio, person: dict) -> str:
 
 
 def _without_tokens(page: str) -> str:
-    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", page)
+    return re.sub(r'(name="(?:csrf_token|form_token)"[^>]*value=")[^"]+', r"\1", page)
 
 
 def _json(response) -> str:
@@ -227,3 +228,14 @@ def test_every_report_save_is_audited_with_before_and_after(client, api_token, l
     assert (resubmitted.before["status"], resubmitted.after["status"]) == ("returned", "submitted")
     assert accepted.after["status"] == "accepted"
     assert scored.before["score"] is None and Decimal(scored.after["score"]) == 88
+
+
+def test_apprentice_id_numbers_are_masked_in_the_audit_log(client, api_token, make_studio):
+    studio, lead = make_studio(), api_token("lead")
+    client.put(report_url(studio), json=content_naming(NOTICED), headers=lead)
+    client.put(report_url(studio), json=content_naming(STRANGER), headers=lead)
+    report_id = db.session.scalar(select(AnnualReport.id).where(AnnualReport.studio_id == studio.id))
+    logged = json.dumps([(entry.before, entry.after) for entry in _report_entries(report_id)], ensure_ascii=False)
+    for person in (NOTICED, STRANGER):
+        assert person["id_number"] not in logged
+        assert mask_id_number(person["id_number"]) in logged
