@@ -73,6 +73,16 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name):
+    """pysqlite begins a transaction only before a data change, so a SAVEPOINT as a request's first
+    write started one of its own, and its RELEASE committed at once: the request's rollback left
+    the row behind. Begin the transaction first, as PostgreSQL's driver always has."""
+    raw = connection.connection.dbapi_connection
+    if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 def keep_work_of_refusal() -> None:
     """Commit this web request's work although it answers with a refusal (4xx), which otherwise
     rolls back: a throttled login's failure and audit entries must stay, or nothing would count."""

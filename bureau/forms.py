@@ -10,12 +10,11 @@ from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import ForeignKey, String, delete, inspect, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 
 from bureau.access import authenticated_user
-from bureau.db import db, utcnow
+from bureau.db import db, insert_unless_taken, utcnow
 from bureau.error_pages import render_error
 from bureau.errors import Invalid
 from bureau.web import local_path
@@ -92,7 +91,7 @@ def submitted_once(view):
         if not _FORM_TOKEN.fullmatch(token):
             return _expired_form()
         claim = FormSubmission(token=token, user_id=user.id, endpoint=request.endpoint or "")
-        if not _claimed(claim):
+        if not insert_unless_taken(claim):  # the request's first write; PostgreSQL waits for a holder
             return _sent_before(token, user.id)
         db.session.execute(delete(FormSubmission).where(  # this user's claims no page can still carry
             FormSubmission.user_id == user.id, FormSubmission.created_at < utcnow() - FORM_TOKEN_KEEP))
@@ -106,21 +105,6 @@ def submitted_once(view):
         return response
 
     return claim_then_run
-
-
-def _claimed(claim: FormSubmission) -> bool:
-    """Insert the claim, the request's first write; False when another request holds the token.
-
-    Not ``insert_unless_taken``: nothing is pending to keep, and on SQLite a savepoint opened
-    outside a transaction is committed by its release, so the claim would outlive a refusal. On
-    PostgreSQL the INSERT waits for a request holding the same token to finish."""
-    db.session.add(claim)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
 
 
 def _sent_before(token: str, user_id: int):

@@ -217,13 +217,13 @@ def test_the_same_form_sent_twice_at_the_same_moment_makes_one_competition(app, 
             "form_token": token}
     sent = [{**data, "csrf_token": csrf_token_from(client, "/competitions/new")} for client in clients]
     barrier = threading.Barrier(2, timeout=60)
-    claim = bureau.forms._claimed
+    claim = bureau.forms.insert_unless_taken
 
     def claim_together(row):
         barrier.wait()
         return claim(row)
 
-    monkeypatch.setattr(bureau.forms, "_claimed", claim_together)
+    monkeypatch.setattr(bureau.forms, "insert_unless_taken", claim_together)
     answers = at_once(app, lambda index: clients[index].post("/competitions/new", data=sent[index]), 2)
     assert [answer.status_code for answer in answers] == [302, 302]
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
