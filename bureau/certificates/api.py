@@ -1,7 +1,10 @@
 """Certificate endpoints of the JSON API (contract: ../shared/API.md, Certificates).
 
 ``POST /api/v1/certificates`` answers 201 when it issued a new certificate and 200 with the same
-body when the award or assessment result already had one (``"created": false``).
+body when the award or assessment result already had one (``"created": false``); it answers only
+once the certificate's PDF rendered (a 500 saying it was not issued otherwise).
+``POST /api/v1/certificates/batches`` answers 202 with a new batch, or 200 with the batch of the
+same competition or assessment still pending or running.
 """
 from __future__ import annotations
 
@@ -143,7 +146,8 @@ def revoke_certificate(serial: str):
 @api_route("/certificates/batches", "POST", tag="certificates", request_body=BATCH_INPUT, response=BATCH,
            status=202, errors=(401, 403, 404, 409),
            summary="Start making all certificates of a finalized competition or a published assessment as "
-                   "one PDF and a ZIP, in the background (staff); a batch already under way is returned")
+                   "one PDF and a ZIP, in the background (staff); while a batch of the same source is pending "
+                   "or running, that batch is returned with 200 (the body of its GET), not a second one")
 @allow(STAFF)
 def start_certificate_batch():
     from studios.models import Assessment
@@ -154,13 +158,13 @@ def start_certificate_batch():
         competition = db.session.get(Competition, _number(body, field))
         if competition is None:
             raise ApiError(404, "not_found", N_("没有这个竞赛。"))
-        batch, _created = batches.start_competition_batch(competition, authenticated_user())
+        batch, created = batches.start_competition_batch(competition, authenticated_user())
     else:
         assessment = db.session.get(Assessment, _number(body, field))
         if assessment is None:
             raise ApiError(404, "not_found", N_("没有这次考评。"))
-        batch, _created = batches.start_assessment_batch(assessment, authenticated_user())
-    return jsonify(batch_json(batch)), 202
+        batch, created = batches.start_assessment_batch(assessment, authenticated_user())
+    return jsonify(batch_json(batch)), 202 if created else 200
 
 
 def _number(body: dict, field: str) -> int:

@@ -13,6 +13,9 @@ A worker claims one chunk at a time (``SELECT … FOR UPDATE SKIP LOCKED`` on Po
 several workers on several machines share a batch; on SQLite run one worker), issues its
 certificates in the database (idempotent per subject), renders them in a pool of worker
 processes and marks the chunk done. The worker that finds every chunk done merges the files.
+A chunk's certificates are reserved (serials drawn, committed) before rendering and marked issued
+(valid) in the transaction that marks their chunk done, so a serial is valid only once its PDF
+exists; a chunk that fails leaves them reserved, and its rerun issues them with the same serials.
 
 Crash safety: a claim is a lease (``claimed_at``, renewed while the chunk renders). A chunk
 whose worker died is claimed again when the lease runs out, or at once by the next worker on the
@@ -35,7 +38,8 @@ import threading
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -49,7 +53,7 @@ from bureau.certificates.models import (BatchStatus, CertificateBatch, Certifica
                                         ChunkStatus)
 from bureau.certificates.worker import end_with_parent, render_chunk_pdf, render_chunk_zip
 from bureau.clock import LOCAL_TIMEZONE
-from bureau.db import db, transaction, utcnow
+from bureau.db import db, insert_unless_taken, transaction, utcnow
 from bureau.errors import Conflict, Invalid
 from bureau.text import N_
 
@@ -78,11 +82,18 @@ def start_assessment_batch(assessment, user: User) -> tuple[CertificateBatch, bo
 
 
 def _start(plans, *, title: str, user: User, competition_id=None, assessment_id=None):
+    """The source's active batch, or a new one. Two requests at once (a double click, two staff)
+    get one batch: a partial unique index admits one pending or running batch per source, so the
+    later INSERT fails in its savepoint (on PostgreSQL once the first has committed) and the
+    batch that won is returned."""
     source = (CertificateBatch.competition_id == competition_id if competition_id is not None
               else CertificateBatch.assessment_id == assessment_id)
-    running = db.session.scalar(select(CertificateBatch).where(
-        source, CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value]))
-        .order_by(CertificateBatch.id.desc()).limit(1))
+
+    def active() -> CertificateBatch | None:
+        return db.session.scalar(select(CertificateBatch).where(
+            source, CertificateBatch.status.in_([BatchStatus.pending.value, BatchStatus.running.value])))
+
+    running = active()
     if running is not None:
         return running, False
     if not plans:
@@ -97,9 +108,12 @@ def _start(plans, *, title: str, user: User, competition_id=None, assessment_id=
             batch.chunks.append(CertificateBatchChunk(
                 phase=phase, position=position, first_index=start, size=len(part),
                 items=[plan.item for plan in part], status=ChunkStatus.pending.value))
-    db.session.add(batch)
-    db.session.flush()
-    return batch, True
+    if insert_unless_taken(batch):
+        return batch, True
+    winner = active()
+    if winner is None:  # it finished in the meantime
+        raise Conflict(N_("同一来源的另一批证书刚刚生成，请刷新页面查看。"))
+    return winner, False
 
 
 def batch_state(batch: CertificateBatch) -> dict:
@@ -274,6 +288,7 @@ class _Claim:
     batch_id: int
     phase: str
     path: Path
+    certificate_ids: list[int] = field(default_factory=list)  # reserved by ``_start``, issued by ``_complete``
 
 
 class _InProcessExecutor(Executor):
@@ -450,20 +465,18 @@ class BatchWorker:
     # -- one chunk --
 
     def _start(self, claim: _Claim) -> Future | None:
-        """Issue the chunk's certificates (committed before rendering) and hand the rendering over."""
-        previous_actor = current_actor()
+        """Reserve the chunk's certificates (committed before rendering) and hand the rendering over."""
         try:
             with transaction():
                 chunk = db.session.get(CertificateBatchChunk, claim.chunk_id)
-                batch = chunk.batch
-                creator = batch.created_by
-                # Audit entries of the certificates name the staff member who started the batch.
-                set_actor(Actor(creator.id, f"{creator.username}（批量证书）") if creator else Actor(None, "worker"))
-                certificates = []
-                for item in chunk.items:
-                    certificate, _created = operations.issue(operations.plan_for_item(item), creator)
-                    certificates.append(certificate)
-                db.session.flush()
+                with _acting_for(chunk.batch):
+                    certificates = []
+                    for item in chunk.items:
+                        certificate, _created = operations.reserve(operations.plan_for_item(item),
+                                                                   chunk.batch.created_by)
+                        certificates.append(certificate)
+                    db.session.flush()
+                claim.certificate_ids = [certificate.id for certificate in certificates]
                 data = [operations.certificate_data(certificate) for certificate in certificates]
                 names = [_entry_name(chunk.first_index + offset + 1, certificate)
                          for offset, certificate in enumerate(certificates)]
@@ -471,8 +484,6 @@ class BatchWorker:
             log.warning("certificates: batch %s chunk %s cannot be issued: %s", claim.batch_id, claim.chunk_id, error)
             self._fail(claim.chunk_id, claim.batch_id, N_("竞赛奖励或考评结果已变更（可能已重新开放），请重新生成。"))
             return None
-        finally:
-            set_actor(previous_actor)
         claim.path.parent.mkdir(parents=True, exist_ok=True)
         if claim.phase == ChunkPhase.pdf.value:
             return self._pool().submit(render_chunk_pdf, data, str(claim.path))
@@ -500,9 +511,12 @@ class BatchWorker:
                 .values(status=ChunkStatus.done.value, finished_at=utcnow(), error="")).rowcount
             if not marked:
                 return False  # our lease ran out and another worker took the chunk over
+            chunk = db.session.get(CertificateBatchChunk, claim.chunk_id)
+            with _acting_for(chunk.batch):
+                operations.mark_issued(claim.certificate_ids)  # their PDF exists now
             # Only the worker that marked the chunk done counts it; the increment is evaluated on
             # the row as it is after any concurrent increment (a sum in a subquery would not be).
-            _count(claim.batch_id, claim.phase, db.session.get(CertificateBatchChunk, claim.chunk_id).size)
+            _count(claim.batch_id, claim.phase, chunk.size)
         self._finish(claim.batch_id)
         return True
 
@@ -578,6 +592,18 @@ class BatchWorker:
         for chunk in chunks:
             chunk.status, chunk.claimed_by, chunk.attempts = ChunkStatus.pending.value, None, 0
             _count(batch_id, phase, -chunk.size)
+
+
+@contextmanager
+def _acting_for(batch: CertificateBatch):
+    """Audit entries of a batch's certificates name the staff member who started the batch."""
+    creator = batch.created_by
+    previous = current_actor()
+    set_actor(Actor(creator.id, f"{creator.username}（批量证书）") if creator else Actor(None, "worker"))
+    try:
+        yield
+    finally:
+        set_actor(previous)
 
 
 def _count(batch_id: int, phase: str, size: int) -> None:

@@ -2,10 +2,12 @@
 
 A certificate is issued once per *subject* (what it certifies: one person's level, title or place
 in one competition, or one studio's 优秀 grade in one assessment). ``subject_key`` names the
-subject; a partial unique index lets only one *valid* certificate exist per subject, per award and
-per assessment result, so issuing the same thing twice, or at the same moment on two machines,
-returns the one certificate. A revoked certificate keeps its serial for ever (the verification
-page keeps answering 已吊销) and no longer blocks a new certificate for the same subject.
+subject; a partial unique index lets only one *live* (reserved or valid) certificate exist per
+subject, per award and per assessment result, so issuing the same thing twice, or at the same
+moment on two machines, returns the one certificate. A certificate is first ``reserved`` (its
+serial drawn, its PDF not yet rendered: nobody outside sees it) and becomes ``valid`` once its
+PDF rendered. A revoked certificate keeps its serial for ever (the verification page keeps
+answering 已吊销) and no longer blocks a new certificate for the same subject.
 
 ``snapshot`` freezes the plain values printed on the certificate at issue; the PDF is rendered
 from it on every download and the public page shows it, whatever happens later to the award.
@@ -23,22 +25,24 @@ from bureau.db import Versioned, db, utcnow
 
 
 class CertificateStatus(str, enum.Enum):
-    valid = "valid"
+    reserved = "reserved"  # serial drawn, PDF not rendered yet: not found by the public or the API
+    valid = "valid"  # issued: its PDF rendered
     revoked = "revoked"
 
 
-_VALID = text("status = 'valid'")
+LIVE_STATUSES = (CertificateStatus.reserved.value, CertificateStatus.valid.value)
+_LIVE = text("status IN ('reserved', 'valid')")
 
 
 class Certificate(Versioned, db.Model):
     __tablename__ = "certificate"
     __table_args__ = (
-        Index("uq_certificate_valid_subject", "subject_key", unique=True,
-              sqlite_where=_VALID, postgresql_where=_VALID),
-        Index("uq_certificate_valid_award", "award_id", unique=True,
-              sqlite_where=_VALID, postgresql_where=_VALID),
-        Index("uq_certificate_valid_assessment_result", "assessment_result_id", unique=True,
-              sqlite_where=_VALID, postgresql_where=_VALID),
+        Index("uq_certificate_live_subject", "subject_key", unique=True,
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("uq_certificate_live_award", "award_id", unique=True,
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("uq_certificate_live_assessment_result", "assessment_result_id", unique=True,
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +65,7 @@ class Certificate(Versioned, db.Model):
     issued_on: Mapped[date]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    status: Mapped[str] = mapped_column(String(10), default=CertificateStatus.valid.value, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=CertificateStatus.reserved.value, index=True)
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -96,15 +100,26 @@ class ChunkPhase(str, enum.Enum):
     zip = "zip"  # one PDF per certificate, for the batch ZIP
 
 
+_ACTIVE = text("status IN ('pending', 'running')")
+
+
 class CertificateBatch(db.Model):
     """All certificates of a competition or an assessment, made in the background in chunks.
 
     ``done`` counts certificates whose chunk of the merged PDF is finished (the progress bar);
     ``zip_done`` the same for the ZIP of single PDFs, which follows. Files live under
-    ``CERTIFICATE_DIR`` (default ``instance/certificates/``), relative paths stored here.
+    ``CERTIFICATE_DIR`` (default ``instance/certificates/``), relative paths stored here. One
+    batch at a time per competition or assessment is pending or running (partial unique indexes:
+    a double click, or two staff at once, get the one batch).
     """
 
     __tablename__ = "certificate_batch"
+    __table_args__ = (
+        Index("uq_certificate_batch_active_competition", "competition_id", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index("uq_certificate_batch_active_assessment", "assessment_id", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int | None] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"), index=True)
@@ -138,7 +153,8 @@ class CertificateBatchChunk(db.Model):
 
     ``items`` lists what to certify as plain references (``{"award_id": 7}``, a team member as
     ``{"award_id": 7, "result_id": 12}``, ``{"assessment_result_id": 3}``). Issuing is idempotent
-    per subject, so a chunk re-run after a crash finds the certificates it had already issued.
+    per subject, so a chunk re-run after a crash or a failed rendering finds the certificates it had
+    already reserved or issued, serials and all.
     Not audited: the certificates it issues are.
     """
 

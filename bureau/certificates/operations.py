@@ -13,14 +13,21 @@ Subsidies to bases and organisers, and awards waiting for review, get none. Cert
 issued only for finalized (locked) competitions and published assessments.
 
 Issuing is idempotent per *subject* (what is certified, see ``Plan.subject_key``): a partial
-unique index admits one valid certificate per subject, so two requests at the same moment, on
-two machines, get the same certificate: the loser's INSERT fails inside a savepoint and it reads
-the winner's row. The wording is written here once, into the certificate's ``snapshot``.
+unique index admits one live (reserved or valid) certificate per subject, so two requests at the
+same moment, on two machines, get the same certificate: the loser's INSERT fails inside a
+savepoint and it reads the winner's row. The wording is written here once, into the
+certificate's ``snapshot``.
+
+A certificate is valid only once its PDF exists: ``reserve`` draws the serial (status
+``reserved``, unknown to the public and the API), the PDF is rendered (``issue`` here, a batch
+worker in ``batches``), and ``mark_issued`` makes it valid. A reservation whose rendering failed
+stays reserved and is taken up, with its serial, by the next attempt.
 """
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,8 +36,9 @@ from sqlalchemy import select
 
 from bureau.accounts.models import User
 from bureau.audit.recorder import explain
-from bureau.certificates.models import Certificate, CertificateStatus
-from bureau.certificates.render import CertificateData, render_certificate_pdf
+from bureau.certificates.models import LIVE_STATUSES, Certificate, CertificateStatus
+from bureau.certificates.render import (CertificateData, ForbiddenResourceError, PageCountError,
+                                        render_certificate_pdf)
 from bureau.certificates.serials import is_well_formed, new_serial, normalize_serial
 from bureau.clock import local_today
 from bureau.db import db, insert_unless_taken, utcnow
@@ -65,8 +73,17 @@ _STUDIO_KINDS = {"master_studio": "技能大师工作室", "training_base": "公
 _DIGITS = "零一二三四五六七八九"
 
 
+log = logging.getLogger(__name__)
+
+
 class SourceGone(Exception):
     """The award or assessment result a batch item refers to no longer exists (e.g. reopened)."""
+
+
+class NotPrintable(Exception):
+    """The certificate's PDF could not be rendered, so it was not issued (answered 500 with ``message``)."""
+
+    message = N_("证书 PDF 未能生成（内容无法排入一页），证书未签发。请将此情况告知系统管理员。")
 
 
 @dataclass(frozen=True)
@@ -307,14 +324,15 @@ def plan_for_item(item: dict) -> Plan:
 # --- issuing ------------------------------------------------------------------------------------
 
 
-def _valid_certificate_for(plan: Plan) -> Certificate | None:
-    valid = Certificate.status == CertificateStatus.valid.value
-    found = db.session.scalar(select(Certificate).where(Certificate.subject_key == plan.subject_key, valid))
+def _live_certificate_for(plan: Plan) -> Certificate | None:
+    """The plan's certificate, valid or reserved (the unique indexes admit one of either)."""
+    live = Certificate.status.in_(LIVE_STATUSES)
+    found = db.session.scalar(select(Certificate).where(Certificate.subject_key == plan.subject_key, live))
     if found is None and plan.award_id is not None:
-        found = db.session.scalar(select(Certificate).where(Certificate.award_id == plan.award_id, valid))
+        found = db.session.scalar(select(Certificate).where(Certificate.award_id == plan.award_id, live))
     if found is None and plan.assessment_result_id is not None:
         found = db.session.scalar(select(Certificate).where(
-            Certificate.assessment_result_id == plan.assessment_result_id, valid))
+            Certificate.assessment_result_id == plan.assessment_result_id, live))
     return found
 
 
@@ -322,7 +340,7 @@ def _relink(certificate: Certificate, plan: Plan) -> None:
     """Link a certificate whose award was deleted (results reopened) to the recomputed award."""
     if certificate.award_id is None and plan.award_id is not None:
         taken = db.session.scalar(select(Certificate.id).where(
-            Certificate.award_id == plan.award_id, Certificate.status == CertificateStatus.valid.value))
+            Certificate.award_id == plan.award_id, Certificate.status.in_(LIVE_STATUSES)))
         if taken is None:
             certificate.award_id = plan.award_id
     if certificate.assessment_result_id is None and plan.assessment_result_id is not None:
@@ -337,14 +355,15 @@ def snapshot_of(plan: Plan, issuer: str, issued_on: date) -> dict:
             "issuer": issuer, "issued_on": issued_on.isoformat()}
 
 
-def issue(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]:
-    """The valid certificate for ``plan``: the one already issued, or a new one. (certificate, created)
+def reserve(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]:
+    """The plan's certificate: the one valid or reserved already, or a new reservation (its serial
+    drawn, status ``reserved``). (certificate, created)
 
     Safe under concurrency: the INSERT runs in a savepoint; if another transaction inserted the
     same subject first, the unique index refuses ours (on PostgreSQL after waiting for the other
     to commit) and we read theirs.
     """
-    existing = _valid_certificate_for(plan)
+    existing = _live_certificate_for(plan)
     if existing is not None:
         _relink(existing, plan)
         return existing, False
@@ -357,14 +376,51 @@ def issue(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]
             competition_id=plan.competition_id, assessment_id=plan.assessment_id, holder_name=plan.holder_name,
             id_number_masked=plan.id_number_masked, snapshot=snapshot_of(plan, issuer, issued_on), issuer=issuer,
             issued_on=issued_on, issued_by_id=issued_by.id if issued_by is not None else None,
-            status=CertificateStatus.valid.value)
+            status=CertificateStatus.reserved.value)
         if not insert_unless_taken(certificate):
-            existing = _valid_certificate_for(plan)
+            existing = _live_certificate_for(plan)
             if existing is not None:
                 return existing, False
             continue  # a serial drawn twice: 65 random bits make this next to impossible; draw again
         return certificate, True
-    raise RuntimeError("could not issue a certificate with a unique serial")
+    raise RuntimeError("could not reserve a certificate with a unique serial")
+
+
+def issue(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]:
+    """The valid certificate for ``plan``: the one issued already, or one made valid now that its
+    PDF rendered. (certificate, created: it was not valid before)
+
+    Raises ``NotPrintable`` when the PDF cannot be rendered: then nothing is valid, and the
+    caller's rollback removes the reservation.
+    """
+    certificate, _reserved = reserve(plan, issued_by)
+    if certificate.valid:
+        return certificate, False
+    try:
+        render_certificate_pdf(certificate_data(certificate))
+    except (PageCountError, ForbiddenResourceError, ValueError) as error:
+        log.error("certificates: %s could not be rendered, not issued: %r", certificate.serial, error)
+        raise NotPrintable() from error
+    mark_issued([certificate.id])
+    return certificate, True
+
+
+def mark_issued(certificate_ids: Iterable[int]) -> None:
+    """Make reserved certificates valid: their PDF rendered. Valid ones are left as they are.
+
+    The rows are locked and read afresh, so a single issue and a batch finishing the same
+    reservation at once make it valid once (the second finds it valid already).
+    """
+    ids = list(certificate_ids)
+    if not ids:
+        return
+    reserved = db.session.scalars(select(Certificate).where(
+        Certificate.id.in_(ids), Certificate.status == CertificateStatus.reserved.value)
+        .with_for_update().execution_options(populate_existing=True)).all()
+    for certificate in reserved:
+        certificate.status = CertificateStatus.valid.value
+        certificate.issued_at = utcnow()
+    db.session.flush()
 
 
 def issue_for_award(award_id, issued_by: User | None = None) -> tuple[Certificate, bool]:
@@ -390,6 +446,9 @@ def _whole(value, field_name: str) -> int:
     return int(value)
 
 
+NOT_ISSUED_YET = N_("该证书尚未签发完成（PDF 未生成）。")
+
+
 def revoke(certificate: Certificate, reason: str, revoked_by: User, *, expected_version=None) -> Certificate:
     """Revoke with a reason (required; it lands in the audit log and on the public page)."""
     reason = (reason or "").strip()
@@ -399,6 +458,8 @@ def revoke(certificate: Certificate, reason: str, revoked_by: User, *, expected_
         raise Invalid([Problem("reason", N_("理由不超过500字"))])
     if expected_version not in (None, "") and str(expected_version) != str(certificate.version):
         raise Conflict(N_("该证书已被他人修改，请刷新后重试。"))
+    if certificate.status == CertificateStatus.reserved.value:
+        raise Conflict(NOT_ISSUED_YET)
     if not certificate.valid:
         raise Conflict(N_("该证书已于 %(when)s 吊销。"), when=certificate.revoked_at.strftime("%Y-%m-%d"))
     explain(db.session, f"吊销证书 {certificate.serial}：{reason}")
@@ -417,12 +478,14 @@ def lookup(text: str) -> tuple[str, Certificate | None, str]:
     """(state, certificate, canonical serial) for a serial as typed or scanned.
 
     ``state`` is ``malformed`` (layout or check character wrong: a typing mistake, no lookup
-    made), ``unknown`` (well formed, not issued here) or ``found``.
+    made), ``unknown`` (well formed, not issued here; a reserved serial, whose PDF is not made
+    yet, too) or ``found``.
     """
     serial = normalize_serial(text or "")
     if not is_well_formed(serial):
         return "malformed", None, serial
-    certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    certificate = db.session.scalar(select(Certificate).where(
+        Certificate.serial == serial, Certificate.status != CertificateStatus.reserved.value))
     return ("found" if certificate is not None else "unknown"), certificate, serial
 
 
@@ -451,6 +514,8 @@ def certified_statement(snapshot: dict) -> str:
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The certificate as a one-page PDF; a revoked certificate is not printed again (409)."""
+    if certificate.status == CertificateStatus.reserved.value:
+        raise Conflict(NOT_ISSUED_YET)
     if not certificate.valid:
         raise Conflict(N_("该证书已吊销，不能再下载打印。"))
     return render_certificate_pdf(certificate_data(certificate))

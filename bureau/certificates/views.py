@@ -68,6 +68,12 @@ def labels():
             "certificate_status_labels": CERTIFICATE_STATUS_LABELS}
 
 
+@blueprint.app_errorhandler(operations.NotPrintable)
+def not_printable(error: operations.NotPrintable):
+    """A certificate whose PDF failed is not issued: a 500 that says so (the request rolls back)."""
+    return render_error(500, _(error.message))
+
+
 def _message(template: str, **params) -> str:
     return _(template, **params) if params else _(template)
 

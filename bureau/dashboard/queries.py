@@ -126,12 +126,13 @@ def count_metric(metric: str, filters: Mapping[str, object], scope: Scope, from_
 
 
 def _certificates_query(scope: Scope, from_year: int, year: int):
-    """Certificates issued in the years, of a competition under the scope's policies or of an
-    assessment in its places."""
+    """Certificates issued in the years (not those reserved, whose PDF is not made yet), of a
+    competition under the scope's policies or of an assessment in its places."""
     return (select(Certificate.id)
             .outerjoin(Competition, Certificate.competition_id == Competition.id)
             .outerjoin(Assessment, Certificate.assessment_id == Assessment.id)
             .where(_day_range(Certificate.issued_on, from_year, year),
+                   Certificate.status != CertificateStatus.reserved.value,
                    or_(competitions_of(scope), in_places(Assessment.jurisdiction, scope.places))))
 
 

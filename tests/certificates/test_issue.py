@@ -58,16 +58,17 @@ def issue(client, headers, **body):
     return client.post("/api/v1/certificates", json=body, headers=headers)
 
 
-def excellent_studio_result(users, *, published: bool = True, grade: str = "excellent"):
+def excellent_studio_result(users, *, published: bool = True, grade: str = "excellent",
+                            name: str = "温州市瓯海区张晓明数控技能大师工作室", jurisdiction: str = "温州市"):
     """A studio graded 优秀 in a published 2025 assessment, made directly in the tables."""
     from decimal import Decimal
 
     from studios.models import Assessment, AssessmentResult, Studio
 
-    studio = Studio(name="温州市瓯海区张晓明数控技能大师工作室", kind="master_studio", level="city", jurisdiction="温州市",
+    studio = Studio(name=name, kind="master_studio", level="city", jurisdiction=jurisdiction,
                     policy="wenzhou-2018", lead_id=users["lead"].id, established=date(2022, 3, 1),
                     term_ends=date(2027, 2, 28))
-    assessment = Assessment(year=2025, kind="master_studio", level="city", jurisdiction="温州市", policy="wenzhou-2018",
+    assessment = Assessment(year=2025, kind="master_studio", level="city", jurisdiction=jurisdiction, policy="wenzhou-2018",
                             run_by_id=users["admin"].id, pass_score=Decimal(60), excellent_percent=15,
                             excellent_cap=1, reward_amount=50000, reward_cap=50000,
                             status="published" if published else "draft")
@@ -145,8 +146,11 @@ def test_issue_returns_serial_pdf_and_verification_address_and_the_same_serial_t
     assert again.status_code == 200
     assert again.get_json()["serial"] == body["serial"] and again.get_json()["created"] is False
     assert client.get(f"/api/v1/certificates/{body['serial'].lower()}", headers=headers).get_json()["serial"] == body["serial"]
-    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "certificate")).all()
-    assert len(audit) == 1 and audit[0].action == "create" and audit[0].actor_name == "admin"
+    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "certificate")
+                               .order_by(AuditEntry.id)).all()
+    # reserved, then issued once its PDF rendered
+    assert [(entry.action, entry.after["status"], entry.actor_name) for entry in audit] == [
+        ("create", "reserved", "admin"), ("update", "valid", "admin")]
 
 
 def test_issue_refuses_bad_requests(app, client, users, api_token):
@@ -278,7 +282,8 @@ def test_revocation_needs_staff_and_a_reason_and_is_audited(app, client, users, 
     assert client.post(url, json={"reason": "再次"}, headers=admin).status_code == 409
     assert client.get(body["pdf_url"], headers=admin).status_code == 409  # not printed again
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "certificate",
-                                                        AuditEntry.action == "update")).one()
+                                                        AuditEntry.action == "update")
+                               .order_by(AuditEntry.id.desc()).limit(1)).one()  # after the one that issued it
     assert entry.after["status"] == "revoked" and "获奖资格经复核被取消" in entry.summary
     assert entry.actor_name == "admin"
     assert client.post("/api/v1/certificates/2026-RY-2222-2222-2222-22/revoke", json={"reason": "x"},

@@ -14,7 +14,11 @@ import pytest
 from pypdf import PdfReader
 
 from bureau.certificates.render import PageCountError, fit_step, render_certificate_pdf, render_certificates_pdf
+from bureau.db import db
+from competition import operations as competition_operations
 from tests.certificates.samples import KINDS, LETTERS, filled, form_limits, long_certificate, make_certificate
+from tests.certificates.test_issue import (WENZHOU_CITY, XIAMEN_CITY, awards_of, excellent_studio_result, issue,
+                                           people)
 
 
 def page_count(pdf: bytes) -> int:
@@ -105,3 +109,41 @@ def test_a_long_unbroken_latin_word_wraps_inside_the_frame():
     assert page_count(pdf) == 1
     assert word in printed_text(pdf)
     assert words_outside_the_frame(pdf) == []  # one line of 200 W would run far past the right edge
+
+
+@pytest.mark.parametrize("letters", LETTERS)
+def test_the_longest_names_the_forms_accept_are_issued_and_printed_on_one_page(app, client, users, api_token, letters):
+    """Worded by the application itself: a competition, its people and a studio with the longest
+    names, issued through the API (which answers once the PDF rendered) and downloaded."""
+    limits, text = form_limits(), LETTERS[letters]
+    headers = api_token("admin")
+
+    def issued(expected_texts, **body) -> None:
+        response = issue(client, headers, **body)
+        assert response.status_code == 201, response.get_json()
+        pdf = client.get(response.get_json()["pdf_url"], headers=headers)
+        assert pdf.status_code == 200 and page_count(pdf.data) == 1
+        printed = printed_text(pdf.data)
+        for expected in expected_texts:
+            assert "".join(expected.split()) in printed
+        assert words_outside_the_frame(pdf.data) == []
+
+    for spec, kinds in ((WENZHOU_CITY, ("title", "cash")), (XIAMEN_CITY, ("skill_level",))):
+        name = filled(limits["competition"] - 1, text) + spec["name"][6]  # 温 or 厦: two names
+        occupation = filled(limits["occupation"], text[::-1])
+        competition = competition_operations.create_competition({**spec, "name": name, "occupation": occupation},
+                                                                users["organiser"])
+        contestants = [{**row, "name": filled(limits["person"] - 1, text) + str(number)}
+                       for number, row in enumerate(people(3))]
+        competition_operations.replace_results(competition, contestants)
+        competition_operations.finalize(competition)
+        db.session.commit()
+        for kind in kinds:
+            award = awards_of(competition, kind)[0]
+            issued([name, occupation, award.name], award_id=award.id)
+
+    users["lead"].display_name = filled(limits["lead"], text)
+    result = excellent_studio_result(users, name=filled(limits["studio"], text),
+                                     jurisdiction=filled(limits["jurisdiction"], text[::-1]))
+    issued([result.studio.name, result.assessment.jurisdiction, users["lead"].display_name],
+           assessment_result_id=result.id)
