@@ -19,7 +19,7 @@ from bureau.certificates.models import CertificateBatch
 from bureau.db import db
 from tests.certificates.test_batches import certificate_dir  # noqa: F401 (fixture)
 from tests.certificates.test_issue import XIAMEN_CITY, excellent_studio_result, finalized_competition
-from tests.conftest import ON_POSTGRES, csrf_token_from
+from tests.conftest import ON_POSTGRES, csrf_token_from, login
 
 BATCHES = "/api/v1/certificates/batches"
 
@@ -80,10 +80,19 @@ def test_the_database_admits_one_pending_or_running_batch_per_source(app, users)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="concurrent writers need PostgreSQL")
-def test_two_starts_at_the_same_moment_make_one_batch(app, users, api_token, monkeypatch):
+@pytest.mark.parametrize("through", ["api", "page"])
+def test_two_starts_at_the_same_moment_make_one_batch(app, users, api_token, monkeypatch, through):
     competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=2)
     competition_id = competition.id
     headers = api_token("admin")
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        if through == "page":
+            assert login(client, "admin").status_code == 302
+            clients.append((client, csrf_token_from(client, f"/certificates/competitions/{competition_id}")))
+        else:
+            clients.append((client, None))
     db.session.commit()
     db.session.remove()
     # Both requests have listed the certificates and are about to look for a batch under way.
@@ -100,10 +109,16 @@ def test_two_starts_at_the_same_moment_make_one_batch(app, users, api_token, mon
     errors: list[BaseException] = []
 
     def start(index: int) -> None:
+        client, token = clients[index]
         try:
             with app.app_context():
-                response = app.test_client().post(BATCHES, json={"competition_id": competition_id}, headers=headers)
-                answers[index] = (response.status_code, response.get_json())
+                if token is None:
+                    response = client.post(BATCHES, json={"competition_id": competition_id}, headers=headers)
+                    answers[index] = (response.status_code, response.get_json()["id"])
+                else:
+                    response = client.post("/certificates/batches",
+                                           data={"csrf_token": token, "competition_id": competition_id})
+                    answers[index] = (response.status_code, response.headers.get("Location"))
                 db.session.remove()
         except BaseException as error:  # reported below
             errors.append(error)
@@ -114,6 +129,7 @@ def test_two_starts_at_the_same_moment_make_one_batch(app, users, api_token, mon
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
-    assert sorted(status for status, _ in answers) == [200, 202], answers
-    assert answers[0][1]["id"] == answers[1][1]["id"]
+    expected = [200, 202] if through == "api" else [302, 302]
+    assert sorted(status for status, _ in answers) == expected, answers
+    assert answers[0][1] == answers[1][1]  # the same batch (its id, or its page)
     assert batch_count() == 1
