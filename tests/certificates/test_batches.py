@@ -134,6 +134,16 @@ def test_an_interrupted_batch_resumes_where_it_stopped(app, client, users, api_t
     assert attempts == 2
 
 
+def start_worker_command(app, certificate_dir, *, processes: int) -> subprocess.Popen:
+    """``flask certificates work --once`` as its own process on the test's database."""
+    environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                   "CERTIFICATE_DIR": str(certificate_dir), "PUBLIC_BASE_URL": "http://localhost",
+                   "SECRET_KEY": "test-secret-key"}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "work", "--once",
+                             "--processes", str(processes)], cwd=PROJECT, env=environment, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
 def _wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -151,12 +161,7 @@ def test_a_killed_worker_process_is_resumed_without_duplicates(app, client, user
     competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=14)  # 15 certificates
     headers = api_token("admin")
     batch_id = start(client, headers, competition.id)
-    environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                   "CERTIFICATE_DIR": str(certificate_dir), "PUBLIC_BASE_URL": "http://localhost",
-                   "SECRET_KEY": "test-secret-key"}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "work", "--once",
-                               "--processes", "1"], cwd=PROJECT, env=environment, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    worker = start_worker_command(app, certificate_dir, processes=1)
     try:
         def one_chunk_done():
             return db.session.scalar(select(CertificateBatch.done).where(CertificateBatch.id == batch_id)) >= 3
@@ -217,12 +222,7 @@ def test_a_stopped_worker_takes_its_rendering_processes_with_it(app, client, use
     app.config["CERTIFICATE_CHUNK_SIZE"] = 5
     competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=29)  # 30 certificates
     start(client, api_token("admin"), competition.id)
-    environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                   "CERTIFICATE_DIR": str(certificate_dir), "PUBLIC_BASE_URL": "http://localhost",
-                   "SECRET_KEY": "test-secret-key"}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "work", "--once",
-                               "--processes", "2"], cwd=PROJECT, env=environment, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    worker = start_worker_command(app, certificate_dir, processes=2)
     children: set[int] = set()
     try:
         _wait_for(lambda: len(_rendering_processes(worker.pid)) == 2, 120, "the worker's rendering processes")
