@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from competition.idnumber import id_check_character
+from bureau.idnumber import id_check_character
 from competition.ranking import RankedResult, rank_results
 from competition.spreadsheet import TEMPLATE_HEADERS, read_results_upload, validate_upload
 

@@ -10,7 +10,7 @@ from bureau.clock import local_today
 from bureau.db import db
 from bureau.demo import LOADERS, demo_user
 from competition import operations
-from competition.idnumber import id_check_character
+from bureau.idnumber import id_check_character
 from competition.models import Competition
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆"

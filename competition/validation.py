@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from bureau.text import N_
-from competition.idnumber import id_number_problem, normalise_id_number
+from bureau.idnumber import id_number_problem, normalise_id_number
 
 GOLD, SILVER, BRONZE, EXCELLENCE = "gold", "silver", "bronze", "excellence"
 MEDALS = (GOLD, SILVER, BRONZE, EXCELLENCE)

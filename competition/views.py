@@ -23,7 +23,7 @@ from competition.access import ORGANISER, STAFF, owns_competition, visible_compe
 from competition.forms import (CATEGORY_LABELS, GROUP_LABELS, MEDAL_LABELS, STATUS_LABELS, TIER_LABELS,
                                CompetitionForm, DecisionForm, NoticeForm, ObjectionForm, ReopenForm, ResultForm,
                                UploadForm, VersionForm)
-from competition.idnumber import mask_id_number
+from bureau.idnumber import mask_id_number
 from competition.models import TIERS, Award, Competition, NoticeStatus, Objection, PublicNotice, Result
 from competition.spreadsheet import results_template_xlsx, write_xlsx
 import competition.demo  # noqa: F401  (registers the demo loader)

@@ -16,7 +16,7 @@ from bureau.accounts.models import Role
 from bureau.clock import local_today
 from bureau.db import db, utcnow
 from bureau.demo import demo_user
-from competition.idnumber import id_check_character
+from bureau.idnumber import id_check_character
 from studios import operations, queries
 from studios.models import AnnualReport, ReportStatus, ReportWindow, Studio
 from studios.report import clean_content

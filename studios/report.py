@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bureau.errors import Invalid, Problem
 from bureau.policies.model import SKILL_LEVELS, skill_level_index
 from bureau.text import N_
-from competition.idnumber import id_number_problem, normalise_id_number
+from bureau.idnumber import id_number_problem, normalise_id_number
 
 HIGH_SKILL_FROM = "高级工"  # 高级工 and above are 高技能人才
 # Rows one list of a report may hold. A studio has tens of apprentices a year, a large base a

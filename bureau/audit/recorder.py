@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bureau.audit.models import AuditEntry
 from bureau.db import utcnow
-from competition.idnumber import mask_id_number, mask_id_numbers_in
+from bureau.idnumber import mask_id_number, mask_id_numbers_in
 
 
 @dataclass(frozen=True)

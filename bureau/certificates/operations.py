@@ -44,7 +44,7 @@ from bureau.clock import local_today
 from bureau.db import db, insert_unless_taken, utcnow
 from bureau.errors import Conflict, Invalid, Problem
 from bureau.text import N_
-from competition.idnumber import mask_id_number
+from bureau.idnumber import mask_id_number
 from competition.models import Award, Competition, Result
 
 

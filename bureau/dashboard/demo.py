@@ -19,7 +19,7 @@ from bureau.db import db
 from bureau.demo import demo_user
 from bureau.policies import load_policies
 from competition import operations as competitions
-from competition.idnumber import id_check_character
+from bureau.idnumber import id_check_character
 from competition.models import Competition
 
 DEMO_YEAR = 2026

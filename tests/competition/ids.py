@@ -1,4 +1,4 @@
-"""Valid ID numbers for tests, computed independently of ``competition.idnumber``."""
+"""Valid ID numbers for tests, computed independently of ``bureau.idnumber``."""
 
 # GB 11643 weights for the 17 body digits, copied from the standard's table.
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -217,7 +217,7 @@ def test_message_fills_parameters_and_plain_templates_stay_as_they_are():
 
 def test_plain_rule_modules_import_no_web_or_database_package():
     code = ("import sys, competition.validation, competition.ranking, competition.spreadsheet, "
-            "competition.idnumber; "
+            "bureau.idnumber; "
             "print([m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy', 'psycopg') if m in sys.modules])")
     project_root = pathlib.Path(__file__).resolve().parents[2]
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -10,7 +10,7 @@ from bureau.audit.models import AuditEntry
 from bureau.audit.recorder import Actor, record_event
 from bureau.db import db
 from competition import operations as competitions
-from competition.idnumber import mask_id_number
+from bureau.idnumber import mask_id_number
 from competition.models import Award, Competition, Result
 from studios import operations as studios
 from studios.models import AssessmentResult

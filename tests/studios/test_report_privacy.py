@@ -17,7 +17,7 @@ from bureau.audit.models import AuditEntry
 from bureau.clock import local_today
 from bureau.db import db
 from competition import operations as competition_operations
-from competition.idnumber import mask_id_number
+from bureau.idnumber import mask_id_number
 from studios import queries
 from studios.models import AnnualReport
 from studios.report import MAX_ROWS_PER_SECTION

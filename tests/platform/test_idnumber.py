@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from competition.idnumber import (
+from bureau.idnumber import (
     id_check_character,
     id_number_problem,
     mask_id_number,
