@@ -10,8 +10,15 @@ from bureau.access import allow
 from bureau.accounts.models import Role
 from bureau.audit.models import AuditEntry
 from bureau.db import db
+from bureau.text import N_
 
 blueprint = Blueprint("audit", __name__)
+
+# Every action the log holds: row changes recorded at the flush, and events (record_event).
+ACTION_LABELS = {
+    "create": N_("新建"), "update": N_("修改"), "delete": N_("删除"),
+    "login": N_("登录"), "login_failed": N_("登录失败"), "login_throttled": N_("登录受限"), "logout": N_("退出登录"),
+}
 
 
 def _date(value: str | None):
@@ -40,4 +47,5 @@ def entries():
         query = query.where(AuditEntry.at < until + timedelta(days=1))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     object_types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
-    return render_template("audit/entries.html", page=page, filters=filters, object_types=object_types)
+    return render_template("audit/entries.html", page=page, filters=filters, object_types=object_types,
+                           action_labels=ACTION_LABELS)

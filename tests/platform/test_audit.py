@@ -68,3 +68,14 @@ def test_staff_can_filter_the_log(client, login_as, users):
     assert "测试lead_b" in page
     page = client.get("/admin/audit?object_type=api_token").get_data(as_text=True)
     assert "测试lead_b" not in page and "没有符合条件的记录" in page
+
+
+def test_login_events_are_named_on_the_log_page_and_can_be_filtered(client, login_as, users):
+    from tests.conftest import login
+
+    assert login(client, "organiser", "not-the-password").status_code == 200
+    login_as("admin")
+    page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
+    assert page.count("<td>登录失败</td>") == 1 and "login_failed" not in page.split("<table")[1]
+    assert '<option value="login_failed" selected>登录失败</option>' in page
+    assert "<td>登录</td>" in client.get("/admin/audit?action=login").get_data(as_text=True)
