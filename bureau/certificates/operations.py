@@ -366,6 +366,8 @@ def reserve(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, boo
     existing = _live_certificate_for(plan)
     if existing is not None:
         _relink(existing, plan)
+        if not existing.valid:
+            _date_reservation(existing, local_today())
         return existing, False
     issuer = current_app.config["BUREAU_NAME"]
     issued_on = local_today()
@@ -384,6 +386,14 @@ def reserve(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, boo
             continue  # a serial drawn twice: 65 random bits make this next to impossible; draw again
         return certificate, True
     raise RuntimeError("could not reserve a certificate with a unique serial")
+
+
+def _date_reservation(certificate: Certificate, today: date) -> None:
+    """A reservation taken up again (a rerun after a failed chunk) is dated the day it is rendered,
+    which is the day it becomes valid: never valid before, it printed no earlier date."""
+    if certificate.issued_on != today:
+        certificate.issued_on = today
+        certificate.snapshot = {**certificate.snapshot, "issued_on": today.isoformat()}
 
 
 def issue(plan: Plan, issued_by: User | None = None) -> tuple[Certificate, bool]:

@@ -206,3 +206,25 @@ def test_reserved_certificates_are_counted_nowhere(app, users):
     assert queries.count_metric("certificates", {}, scope, year, year, local_today()) == 0
     from competition.operations import valid_certificates_count
     assert valid_certificates_count(competition) == 0
+
+
+def test_a_reservation_issued_days_later_is_dated_the_day_it_becomes_valid(
+        app, client, users, api_token, certificate_dir, monkeypatch):
+    competition = finalized_competition(users["organiser"], XIAMEN_CITY, count=1)
+    headers = api_token("admin")
+    failed = start(client, headers, competition.id)
+    with monkeypatch.context() as broken:
+        broken.setattr(batches, "render_chunk_pdf", _layout_fails)
+        for _ in range(MAX_ATTEMPTS):
+            run_pending_batches(app, processes=0)
+    assert state(client, headers, failed)["status"] == "failed"
+    reserved_on = db.session.scalars(select(Certificate.issued_on)).first()
+
+    later = date.fromordinal(reserved_on.toordinal() + 9)
+    monkeypatch.setattr(operations, "local_today", lambda: later)
+    award = awards_of(competition, "skill_level")[0]
+    answer = issue(client, headers, award_id=award.id)
+    assert answer.status_code == 201
+    certificate = db.session.scalar(select(Certificate).where(Certificate.serial == answer.get_json()["serial"]))
+    assert certificate.status == "valid"
+    assert certificate.issued_on == later and certificate.snapshot["issued_on"] == later.isoformat()
