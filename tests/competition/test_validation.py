@@ -1,12 +1,10 @@
-import pathlib
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 
 from competition.validation import Issue, ResultInput, validate_results
 from tests.competition.ids import person_id, wrong_check
+from tests.purity import web_or_database_modules_loaded
 
 
 def row(n: int = 1, **fields) -> dict:
@@ -216,10 +214,5 @@ def test_message_fills_parameters_and_plain_templates_stay_as_they_are():
 
 
 def test_plain_rule_modules_import_no_web_or_database_package():
-    code = ("import sys, competition.validation, competition.ranking, competition.spreadsheet, "
-            "bureau.idnumber; "
-            "print([m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy', 'psycopg') if m in sys.modules])")
-    project_root = pathlib.Path(__file__).resolve().parents[2]
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=project_root)
-    assert output.stdout.strip() == "[]"
+    assert web_or_database_modules_loaded("competition.validation", "competition.ranking", "competition.spreadsheet",
+                                          "bureau.idnumber") == []

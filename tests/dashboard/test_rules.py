@@ -2,10 +2,7 @@
 status, the region of an ID number, the quota table, and the chart geometry."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,16 +10,14 @@ from bureau import charts
 from bureau.dashboard import metrics
 from bureau.dashboard.regions import OUTSIDE, UNKNOWN, Contest, quota_table, region_of
 from bureau.policies import load_policies
+from tests.purity import web_or_database_modules_loaded
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 POLICIES = load_policies()
 
 
 def test_the_rules_import_neither_flask_nor_a_database_layer():
-    code = ("import sys, bureau.dashboard.metrics, bureau.dashboard.regions, bureau.charts, studios.charts; "
-            "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
-    assert done.stdout.strip() == "[]"
+    assert web_or_database_modules_loaded("bureau.dashboard.metrics", "bureau.dashboard.regions", "bureau.charts",
+                                          "studios.charts") == []
 
 
 # --- jurisdictions ----------------------------------------------------------------------------------------

@@ -1,8 +1,5 @@
 import random
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +14,8 @@ from studios.assessment import (
     resolve_tie,
 )
 from studios.rubrics import load_rubric
+from tests.purity import web_or_database_modules_loaded
 
-PROJECT_ROOT = Path(__file__).parents[2]
 RUBRIC = load_rubric("master_studio")
 REWARD = 50_000
 REWARD_CAP = 50_000  # 温人社发〔2018〕242号 第15条: 优秀大师工作室 最高5万元
@@ -316,10 +313,5 @@ def test_grading_properties_hold_for_any_scores(score_list, pass_score):
 
 
 def test_the_rules_import_neither_flask_nor_a_database_layer():
-    code = (
-        "import sys, studios.assessment, studios.terms, studios.rubrics, studios.grants, studios.report, "
-        "studios.attachments, studios.charts; "
-        "print(sorted(m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
-    assert done.stdout.strip() == "[]"
+    assert web_or_database_modules_loaded("studios.assessment", "studios.terms", "studios.rubrics", "studios.grants",
+                                          "studios.report", "studios.attachments", "studios.charts") == []
